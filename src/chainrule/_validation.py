@@ -1,0 +1,99 @@
+"""Checks shared by the public functions: one clear error instead of a numpy one.
+
+Every message names the argument, says what was expected and what came.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+
+def as_matrix(name: str, value, *, rows: int | None = None, cols: int | None = None) -> np.ndarray:
+    """Return ``value`` as a finite 2-D float array or raise a clear error."""
+    if isinstance(value, (str, bytes)) or value is None:
+        raise TypeError(f"{name} must be a 2-D numeric array, got {type(value).__name__}")
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # ragged lists and the like
+        raise TypeError(f"{name} must be a 2-D numeric array: {exc}") from None
+    if arr.dtype == bool:
+        arr = arr.astype(np.float64)
+    if not (np.issubdtype(arr.dtype, np.number)) or np.iscomplexobj(arr):
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    if not np.issubdtype(arr.dtype, np.floating):
+        arr = arr.astype(np.float64)
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{name} must be 2-D with examples as columns, got shape {arr.shape} "
+            f"(a 1-D vector of m values is written as shape (1, m))"
+        )
+    if rows is not None and arr.shape[0] != rows:
+        raise ValueError(f"{name} must have {rows} rows, got shape {arr.shape}")
+    if cols is not None and arr.shape[1] != cols:
+        raise ValueError(f"{name} must have {cols} columns, got shape {arr.shape}")
+    if arr.size and not np.all(np.isfinite(arr)):
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(f"{name} must be finite, but {bad} entries are NaN or infinite")
+    return arr
+
+
+def layer_count(params) -> int:
+    """Number of layers L in ``params``; check that W1, b1, ..., WL, bL are all there."""
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params must be a dict like {{'W1': ..., 'b1': ...}}, got {type(params).__name__}")
+    L = 0
+    while f"W{L + 1}" in params:
+        L += 1
+    if L == 0:
+        raise ValueError(f"params must hold 'W1', 'b1', ...; got keys {sorted(params)}")
+    missing = [f"b{l}" for l in range(1, L + 1) if f"b{l}" not in params]
+    extra = sorted(k for k in params if k not in {f"{p}{l}" for p in "Wb" for l in range(1, L + 1)})
+    if missing or extra:
+        raise ValueError(
+            f"params must hold exactly W1..W{L} and b1..b{L}; missing {missing}, unexpected {extra}"
+        )
+    return L
+
+
+def check_params(params) -> int:
+    """Check shapes of every ``W[l]`` and ``b[l]``; return the number of layers."""
+    L = layer_count(params)
+    n_prev = None
+    for l in range(1, L + 1):
+        W = as_matrix(f"params['W{l}']", params[f"W{l}"])
+        b = as_matrix(f"params['b{l}']", params[f"b{l}"])
+        if n_prev is not None and W.shape[1] != n_prev:
+            raise ValueError(
+                f"params['W{l}'] must have shape (n{l}, {n_prev}) because W{l - 1} has "
+                f"{n_prev} rows, got {W.shape}"
+            )
+        if b.shape != (W.shape[0], 1):
+            raise ValueError(
+                f"params['b{l}'] must be a column of shape ({W.shape[0]}, 1) to match "
+                f"W{l} of shape {W.shape}, got {b.shape}"
+            )
+        n_prev = W.shape[0]
+    return L
+
+
+def check_names(name: str, value, valid: Sequence[str]) -> str:
+    """Check that ``value`` is one of the ``valid`` names."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, one of {list(valid)}; got {value!r}")
+    if value not in valid:
+        raise ValueError(f"unknown {name} {value!r}; valid names are {list(valid)}")
+    return value
+
+
+def check_positive(name: str, value, *, integer: bool = False):
+    """Check a positive number (learning rate, epochs, batch size, ...)."""
+    kind = "an integer" if integer else "a number"
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be {kind} > 0, got {value!r}")
+    if integer and not float(value).is_integer():
+        raise TypeError(f"{name} must be {kind} > 0, got {value!r}")
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be {kind} > 0, got {value!r}")
+    return int(value) if integer else float(value)
