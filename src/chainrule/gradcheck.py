@@ -67,8 +67,10 @@ class GradientCheckReport:
         The largest of ``relative_errors``; ``passed`` compares it with ``threshold``.
     overall_relative_error : float
         Relative error of all gradients stacked into one vector.
-    numerical, analytic : dict
-        The central-difference estimates and the checked gradients (``"dW1"``, ...).
+    numerical : dict
+        The central-difference estimates, ``{"dW1": ..., ...}``.
+    analytic : dict
+        The gradients that were checked, same keys.
     kinks : dict
         ``{"W1": k, ...}``: entries whose :math:`\\pm\\varepsilon` step crossed a ReLU kink
         (some :math:`z` changed sign). No derivative exists across a kink, so these

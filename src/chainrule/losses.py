@@ -151,7 +151,7 @@ def bce_with_logits(Z, Y):
 
     This is algebraically :func:`bce` of :math:`\sigma(z)`, but never rounds a
     probability to 0 or 1, so a confidently wrong logit of :math:`10^6` costs
-    :math:`10^6`, not the capped 36.7 of :func:`cost`.
+    :math:`10^6`, not the capped 36.7 of :func:`chainrule.cost`.
 
     Returns
     -------
@@ -239,7 +239,7 @@ def cost(AL, Y, loss: str = "bce") -> float:
     -----
     Probabilities are clipped one rounding step away from 0 and 1, so even a
     saturated sigmoid gives a finite cost (at most about 36.7 per entry in float64);
-    :func:`bce_with_logits` is exact there.
+    :func:`chainrule.losses.bce_with_logits` is exact there.
 
     Examples
     --------
