@@ -13,8 +13,8 @@ Examples are columns: ``X`` has shape ``(n0, m)``, ``W[l]`` ``(n_l, n_{l-1})``,
 True
 """
 
-from . import activations, datasets, losses, optim, surfaces
-from .gradcheck import GradientCheckReport, gradient_check, relative_error
+from . import activations, datasets, losses, numerical, optim, surfaces
+from .gradcheck import GradientCheckReport, directional_check, gradient_check, relative_error
 from .losses import cost
 from .network import backward, forward, init_params, predict
 from .optim import update_params
@@ -30,10 +30,12 @@ __all__ = [
     "backward",
     "cost",
     "datasets",
+    "directional_check",
     "forward",
     "gradient_check",
     "init_params",
     "losses",
+    "numerical",
     "optim",
     "predict",
     "relative_error",

@@ -16,7 +16,7 @@ def as_matrix(name: str, value, *, rows: int | None = None, cols: int | None = N
         raise TypeError(f"{name} must be a 2-D numeric array, got {type(value).__name__}")
     try:
         arr = np.asarray(value)
-    except Exception as exc:  # ragged lists and the like
+    except (TypeError, ValueError) as exc:  # ragged lists and the like
         raise TypeError(f"{name} must be a 2-D numeric array: {exc}") from None
     if arr.dtype == bool:
         arr = arr.astype(np.float64)

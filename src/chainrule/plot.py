@@ -87,9 +87,9 @@ def contour_path(surface, paths, *, ax=None, extent=None, levels=25, star=True):
     f_min = float(F.min())
     lv = f_min + (np.linspace(0, 1, levels) ** 2) * (float(F.max()) - f_min) + 1e-12
     ax.contour(w1, w2, F, levels=np.unique(lv), cmap="viridis", linewidths=0.8)
-    for (label, path), color in zip(paths.items(), COLORS):
-        path = np.asarray(path, dtype=float).reshape(-1, 2)
-        ax.plot(path[:, 0], path[:, 1], "o-", color=color, ms=3, lw=1.2, label=label)
+    for (label, path), color in zip(paths.items(), COLORS, strict=False):
+        xy = np.asarray(path, dtype=float).reshape(-1, 2)
+        ax.plot(xy[:, 0], xy[:, 1], "o-", color=color, ms=3, lw=1.2, label=label)
     if star and minimum is not None:
         ax.plot(*np.asarray(minimum).ravel(), marker="*", ms=16, color="#E69F00",
                 markeredgecolor="black", ls="none", label="minimum")
@@ -110,7 +110,7 @@ def loss_curves(curves, *, ax=None, log=True, xlabel="step", ylabel="cost J"):
     _plt()
     if ax is None:
         _, ax = new_axes()
-    for (label, values), color in zip(curves.items(), COLORS):
+    for (label, values), color in zip(curves.items(), COLORS, strict=False):
         ax.plot(np.arange(len(values)), values, color=color, lw=1.5, label=label)
     if log:
         ax.set_yscale("log")

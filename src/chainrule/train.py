@@ -41,7 +41,7 @@ class History:
 
 def train(params, X, Y, activations, loss="bce", *, learning_rate=0.1, epochs=1000,
           batch_size=None, optimizer="gd", seed=0, record_path=False, log_every=None):
-    """Train a network by gradient descent; return the trained parameters and a history.
+    r"""Train a network by gradient descent; return the trained parameters and a history.
 
     Parameters
     ----------
@@ -53,7 +53,7 @@ def train(params, X, Y, activations, loss="bce", *, learning_rate=0.1, epochs=10
         One per layer.
     loss : {"bce", "ce", "mse"}
     learning_rate : float
-        Step size :math:`\\alpha > 0`.
+        Step size :math:`\alpha > 0`.
     epochs : int
         Passes over the data.
     batch_size : int, optional
