@@ -163,8 +163,9 @@ def linear_prime(Z, A=None):
     >>> linear_prime([[2.0, -3.0]]).tolist()
     [[1.0, 1.0]]
     """
-    Z = np.asarray(Z, dtype=float)
-    return np.ones_like(Z)
+    Z = np.asarray(Z)
+    # Keep float32 as float32 (a float64 factor here upcast every gradient below a linear layer).
+    return np.ones(Z.shape, dtype=Z.dtype if np.issubdtype(Z.dtype, np.floating) else np.float64)
 
 
 def softmax(Z):

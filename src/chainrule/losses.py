@@ -198,6 +198,9 @@ def check_targets(AL, Y, loss: str):
         raise ValueError(
             f"Y must have the shape of AL {AL.shape} (one column per example), got {Y.shape}"
         )
+    # Checked here, not only in cost(): backward and gradient_check would divide by m = 0.
+    if AL.shape[1] == 0:
+        raise ValueError(f"AL must have at least one column (example), got shape {AL.shape}")
     if loss == "bce" and not np.all((Y == 0) | (Y == 1)):
         values = np.unique(Y)[:5].tolist()
         raise ValueError(f"Y must hold labels 0 or 1 for loss 'bce', got values {values}")
@@ -250,7 +253,4 @@ def cost(AL, Y, loss: str = "bce") -> float:
     0.1643
     """
     AL, Y = check_targets(AL, Y, loss)
-    m = AL.shape[1]
-    if m == 0:
-        raise ValueError("AL must have at least one column (example), got shape " f"{AL.shape}")
-    return float(LOSSES[loss](AL, Y).sum() / m)
+    return float(LOSSES[loss](AL, Y).sum() / AL.shape[1])

@@ -46,7 +46,7 @@ class Quadratic:
         return float(value) if np.ndim(value) == 0 else value
 
     def gradient(self, w):
-        r""":math:`\\nabla f(w)` for a 2-vector ``w``."""
+        r""":math:`\nabla f(w)` for a 2-vector ``w``."""
         w = np.asarray(w, dtype=float)
         return np.array([self.a, self.b]) * (w - self.minimum)
 
@@ -86,7 +86,7 @@ class LogisticSurface:
         return float(value) if np.ndim(value) == 0 else value
 
     def gradient(self, w):
-        r""":math:`(\\partial J/\\partial w, \\partial J/\\partial b)` at ``w = (w, b)``."""
+        r""":math:`(\partial J/\partial w, \partial J/\partial b)` at ``w = (w, b)``."""
         w = np.asarray(w, dtype=float)
         dz = sigmoid(w[0] * self.x[0] + w[1]) - self.y[0]
         return np.array([np.mean(dz * self.x[0]), np.mean(dz)])
