@@ -62,7 +62,18 @@ def check_params(params) -> int:
     L = layer_count(params)
     n_prev = None
     for l in range(1, L + 1):
+        # A 1-D W or b is a common slip; as_matrix's hint about examples as columns would mislead.
+        if isinstance(params[f"W{l}"], np.ndarray) and params[f"W{l}"].ndim == 1:
+            raise ValueError(
+                f"params['W{l}'] must be a 2-D matrix of shape (n{l}, n{l - 1}), got shape "
+                f"{params[f'W{l}'].shape}"
+            )
         W = as_matrix(f"params['W{l}']", params[f"W{l}"])
+        if isinstance(params[f"b{l}"], np.ndarray) and params[f"b{l}"].ndim == 1:
+            raise ValueError(
+                f"params['b{l}'] must be a column of shape ({W.shape[0]}, 1) to match W{l} of "
+                f"shape {W.shape}, got {params[f'b{l}'].shape} (use b.reshape(-1, 1))"
+            )
         b = as_matrix(f"params['b{l}']", params[f"b{l}"])
         if n_prev is not None and W.shape[1] != n_prev:
             raise ValueError(

@@ -44,10 +44,18 @@ DEFAULT_EPS = 1e-5
 DEFAULT_THRESHOLD = 1e-6
 #: Norms below this are compared absolutely (a relative error of two ~0 vectors is noise).
 NORM_FLOOR = 1e-8
+#: Rounding noise of one central difference, in units of u |J| / eps (u = 2^-53).
+#: Norms of gradients smaller than the noise of their estimate divided by the
+#: threshold are compared against that level instead, so that a correct but tiny
+#: gradient (a deep sigmoid stack) cannot fail on rounding alone.
+NOISE_FACTOR = 10.0
 
 
-def relative_error(g, g_hat) -> float:
-    r"""Relative error :math:`\lVert g - \hat g\rVert / \max(\lVert g\rVert + \lVert \hat g\rVert, 10^{-8})`.
+def relative_error(g, g_hat, floor=NORM_FLOOR) -> float:
+    r"""Relative error :math:`\lVert g - \hat g\rVert / \max(\lVert g\rVert + \lVert \hat g\rVert, \tau)`.
+
+    ``floor`` is :math:`\tau`: below it, differences are measured against
+    :math:`\tau` instead (two vectors of size ~0 have a meaningless ratio).
 
     Examples
     --------
@@ -59,8 +67,10 @@ def relative_error(g, g_hat) -> float:
     """
     g = np.asarray(g, dtype=np.float64)
     g_hat = np.asarray(g_hat, dtype=np.float64)
+    if g.shape != g_hat.shape:  # else numpy would broadcast or fail with its own message
+        raise ValueError(f"g and g_hat must have the same shape, got {g.shape} and {g_hat.shape}")
     diff = float(np.linalg.norm(g - g_hat))
-    return diff / max(float(np.linalg.norm(g) + np.linalg.norm(g_hat)), NORM_FLOOR)
+    return diff / max(float(np.linalg.norm(g) + np.linalg.norm(g_hat)), floor)
 
 
 @dataclass(frozen=True)
@@ -172,6 +182,13 @@ def gradient_check(
     The check runs in float64 whatever the dtype of ``params`` (float32 rounding,
     :math:`u \approx 6\times10^{-8}`, would swamp the differences).
 
+    Each estimate carries a rounding error of about :math:`u |J| / \varepsilon`
+    (:math:`u = 2^{-53}`). A gradient whose norm is below ten times that noise
+    (times :math:`\sqrt{k}` for :math:`k` entries) divided by ``DEFAULT_THRESHOLD`` is compared
+    against that level rather than its own tiny norm, so a correct gradient in a
+    layer where gradients vanish does not fail on rounding alone, while any error
+    above the noise still does.
+
     Examples
     --------
     >>> import numpy as np
@@ -204,6 +221,13 @@ def gradient_check(
                 f"got {np.shape(grads[f'd{k}'])}"
             )
 
+    J = cost(AL, Y, loss)
+
+    def noise_floor(k):
+        # Rounding in J(theta +- eps) gives each estimate an error of about u |J| / eps.
+        noise = NOISE_FACTOR * np.finfo(np.float64).eps / 2 * max(abs(J), 1.0) / eps * np.sqrt(k)
+        return max(NORM_FLOOR, noise / DEFAULT_THRESHOLD)
+
     engines = {"rows": numerical_gradient, "loop": numerical_gradient_loop}
     engine = engines[check_names("method", method, list(engines))]
     numerical, valid_masks = engine(params64, base, Y, loss, eps)
@@ -213,17 +237,22 @@ def gradient_check(
         valid, num = valid_masks[name], numerical[f"d{name}"]
         a = np.asarray(grads[f"d{name}"], dtype=np.float64)
         kinks[name] = int((~valid).sum())
-        rel[name] = relative_error(a[valid], num[valid])
+        rel[name] = relative_error(a[valid], num[valid], floor=noise_floor(int(valid.sum())))
         a_all.append(a[valid])
         n_all.append(num[valid])
         diff = np.where(valid, np.abs(a - num), -1.0)
         k = np.unravel_index(np.argmax(diff), diff.shape)
-        if diff[k] > worst[4]:
+        # A NaN (a broken gradient) is the worst entry, and stays so.
+        if not np.isnan(worst[4]) and not diff[k] <= worst[4]:
             worst = (name, tuple(int(i) for i in k), float(a[k]), float(num[k]), float(diff[k]))
     return GradientCheckReport(
         relative_errors=rel,
-        max_relative_error=max(rel.values()),
-        overall_relative_error=relative_error(np.concatenate(a_all), np.concatenate(n_all)),
+        # np.max, not max(): max() skips a NaN error unless it comes first, and a NaN
+        # gradient then passed the check.
+        max_relative_error=float(np.max(list(rel.values()))),
+        overall_relative_error=relative_error(
+            np.concatenate(a_all), np.concatenate(n_all), floor=noise_floor(sum(map(len, a_all)))
+        ),
         numerical=numerical,
         analytic={k: np.asarray(v) for k, v in grads.items()},
         kinks=kinks,

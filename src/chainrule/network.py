@@ -225,6 +225,17 @@ def backward(params, cache, Y, loss: str = "bce"):
     if cache[f"Z{L}"].shape != AL.shape:
         raise ValueError("cache is inconsistent: Z and A of the output layer differ in shape")
     m = AL.shape[1]
+    # A cache from other params would otherwise fail inside a matrix product.
+    for key in ["A0"] + [f"{p}{l}" for l in range(1, L + 1) for p in "ZA"]:
+        l = int(key[1:])
+        n = np.shape(params["W1"])[1] if l == 0 else np.shape(params[f"W{l}"])[0]
+        if np.shape(cache[key]) != (n, m):
+            raise ValueError(
+                f"cache does not match params: cache[{key!r}] has shape {np.shape(cache[key])}, "
+                f"expected {(n, m)}; pass the cache returned by forward() with these params"
+            )
+    # Labels are exact in any float type: keep a float32 network's gradients float32.
+    Y = Y.astype(AL.dtype, copy=False)
     out = activations[-1]
     if CANONICAL_OUTPUT[loss] == out:
         dZ = AL - Y

@@ -126,6 +126,20 @@ def numerical_gradient(params, cache, Y, loss, eps, workers=None):
     Same arguments and returns as :func:`numerical_gradient_loop`, plus ``workers``:
     threads that share the rows (NumPy releases the GIL in its array loops);
     default: the number of CPUs, at most 4.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import chainrule as cr
+    >>> from chainrule.numerical import numerical_gradient, numerical_gradient_loop
+    >>> params = cr.init_params([2, 3, 1], seed=0)
+    >>> X = np.random.default_rng(1).standard_normal((2, 4))
+    >>> Y = np.array([[0.0, 1.0, 1.0, 0.0]])
+    >>> AL, cache = cr.forward(params, X, ["tanh", "sigmoid"])
+    >>> rows, valid = numerical_gradient(params, cache, Y, "bce", 1e-5)
+    >>> loop, _ = numerical_gradient_loop(params, cache, Y, "bce", 1e-5)
+    >>> bool(np.allclose(rows["dW1"], loop["dW1"], rtol=0, atol=1e-10)), bool(valid["W1"].all())
+    (True, True)
     """
     activations = cache["activations"]
     L = len(activations)

@@ -41,6 +41,11 @@ def update_params(params, grads, learning_rate):
     missing = [f"d{k}" for k in params if f"d{k}" not in grads]
     if missing:
         raise ValueError(f"grads must hold a gradient for every parameter; missing {missing}")
+    # A wrong shape would broadcast silently (or fail with numpy's message).
+    bad = {f"d{k}": np.shape(grads[f"d{k}"]) for k, v in params.items()
+           if np.shape(grads[f"d{k}"]) != np.shape(v)}
+    if bad:
+        raise ValueError(f"grads must have the shape of their parameters, got {bad}")
     return {k: v - learning_rate * grads[f"d{k}"] for k, v in params.items()}
 
 

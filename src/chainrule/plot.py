@@ -43,7 +43,17 @@ def _plt():
 
 
 def new_axes(ncols=1, width=5.5, height=4.0):
-    """A figure with ``ncols`` axes side by side in the book's style; returns ``(fig, axes)``."""
+    """A figure with ``ncols`` axes side by side in the book's style; returns ``(fig, axes)``.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from chainrule.plot import new_axes
+    >>> fig, axes = new_axes(ncols=2)
+    >>> len(axes), fig.get_facecolor()
+    (2, (1.0, 1.0, 1.0, 1.0))
+    >>> plt.close(fig)
+    """
     plt = _plt()
     fig, axes = plt.subplots(1, ncols, figsize=(width * ncols, height), layout="constrained")
     return fig, axes
@@ -69,8 +79,20 @@ def contour_path(surface, paths, *, ax=None, extent=None, levels=25, star=True):
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from chainrule.plot import contour_path
+    >>> from chainrule.surfaces import Quadratic, descend
+    >>> bowl = Quadratic(a=1.0, b=10.0)
+    >>> path = descend(bowl.gradient, start=[3.0, 1.0], learning_rate=0.1, steps=20)
+    >>> ax = contour_path(bowl, {"alpha = 0.1": path})
+    >>> [text.get_text() for text in ax.get_legend().get_texts()]
+    ['alpha = 0.1', 'minimum']
+    >>> plt.close(ax.figure)
     """
-    plt = _plt()
+    _plt()
     if ax is None:
         _, ax = new_axes()
     pts = [np.asarray(p, dtype=float).reshape(-1, 2) for p in paths.values()]
@@ -95,8 +117,8 @@ def contour_path(surface, paths, *, ax=None, extent=None, levels=25, star=True):
                 markeredgecolor="black", ls="none", label="minimum")
     ax.set_xlim(extent[0], extent[1])
     ax.set_ylim(extent[2], extent[3])
-    ax.legend(loc="best", fontsize="small")
-    plt.setp(ax.get_xticklabels(), fontsize="small")
+    if paths or (star and minimum is not None):  # a legend with no entries warns
+        ax.legend(loc="best", fontsize="small")
     return ax
 
 
@@ -106,6 +128,15 @@ def loss_curves(curves, *, ax=None, log=True, xlabel="step", ylabel="cost J"):
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from chainrule.plot import loss_curves
+    >>> ax = loss_curves({"gd": [0.7, 0.4, 0.2], "adam": [0.7, 0.2, 0.05]})
+    >>> ax.get_yscale(), len(ax.get_lines())
+    ('log', 2)
+    >>> plt.close(ax.figure)
     """
     _plt()
     if ax is None:
@@ -129,8 +160,20 @@ def decision_boundary(params, activations, X, Y, *, ax=None, resolution=200, tit
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import chainrule as cr
+    >>> from chainrule.plot import decision_boundary
+    >>> X, Y = cr.datasets.xor(40, seed=0)
+    >>> params = cr.init_params([2, 4, 1], seed=0)
+    >>> ax = decision_boundary(params, ["tanh", "sigmoid"], X, Y, resolution=50)
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('$x_1$', '$x_2$')
+    >>> plt.close(ax.figure)
     """
-    plt = _plt()
+    _plt()
     from matplotlib.colors import ListedColormap
 
     if ax is None:
@@ -161,5 +204,4 @@ def decision_boundary(params, activations, X, Y, *, ax=None, resolution=200, tit
     if title:
         ax.set_title(title)
     ax.legend(fontsize="small", loc="upper right")
-    plt.setp(ax.get_yticklabels(), fontsize="small")
     return ax

@@ -58,15 +58,18 @@ class LogisticSurface:
               \qquad \frac{\partial J}{\partial w} = \frac1m \sum_i (a_i - y_i) x_i, \quad
               \frac{\partial J}{\partial b} = \frac1m \sum_i (a_i - y_i).
 
-    ``minimum`` is found by running Newton's method, so the star on a picture is the
-    true minimiser, not a guess.
+    ``minimum`` is found by running Newton's method to convergence, so the star on a
+    picture is the true minimiser, not a guess. Linearly separable data have no
+    minimiser (the cost only approaches 0 as :math:`|w| \to \infty`) and raise ``ValueError``.
 
     Examples
     --------
     >>> import numpy as np
-    >>> s = LogisticSurface(np.array([[-2.0, -1.0, 1.0, 2.0, 0.5]]), np.array([[0, 0, 1, 1, 0]]))
+    >>> s = LogisticSurface(np.array([[-2.0, -1.0, 1.0, 2.0, 0.5]]), np.array([[0, 1, 1, 1, 0]]))
     >>> np.round(s.gradient([0.0, 0.0]), 4).tolist()
-    [-0.55, 0.1]
+    [-0.35, -0.1]
+    >>> np.round(s.minimum, 4).tolist(), bool(np.allclose(s.gradient(s.minimum), 0, atol=1e-12))
+    ([0.7953, 0.43], True)
     """
 
     def __init__(self, x, y):
@@ -91,14 +94,21 @@ class LogisticSurface:
         dz = sigmoid(w[0] * self.x[0] + w[1]) - self.y[0]
         return np.array([np.mean(dz * self.x[0]), np.mean(dz)])
 
-    def _newton(self, steps=50):
+    def _newton(self, steps=100):
         w = np.zeros(2)
         F = np.vstack([self.x[0], np.ones_like(self.x[0])])
         for _ in range(steps):
             a = sigmoid(w @ F)
             H = (F * (a * (1 - a))) @ F.T / F.shape[1] + 1e-12 * np.eye(2)
-            w = w - np.linalg.solve(H, self.gradient(w))
-        return w
+            step = np.linalg.solve(H, self.gradient(w))
+            w = w - step
+            if np.linalg.norm(step) < 1e-12 * (1 + np.linalg.norm(w)):
+                return w
+        # On separable data the cost keeps falling as |w| grows: Newton's steps never shrink.
+        raise ValueError(
+            "x and y are linearly separable, so the cost has no minimiser (it decreases "
+            "forever as |w| grows); use data whose classes overlap"
+        )
 
 
 def descend(gradient, start, learning_rate, steps):
