@@ -115,7 +115,7 @@ def test_relu_kink_crossings_are_reported_and_excluded(method):
     # ... and with them excluded the rest passes.
     assert report.passed
     assert report.max_relative_error < 1e-8
-    assert "1 kink crossings skipped" in str(report)
+    assert "1 kink crossing skipped" in str(report)
 
 
 def test_kink_in_a_later_layer_is_detected_by_both_engines():

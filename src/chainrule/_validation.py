@@ -10,8 +10,24 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 
-def as_matrix(name: str, value, *, rows: int | None = None, cols: int | None = None) -> np.ndarray:
-    """Return ``value`` as a finite 2-D float array or raise a clear error."""
+def as_matrix(name: str, value, *, rows: int | None = None, cols: int | None = None,
+              finite: bool = True) -> np.ndarray:
+    """Return ``value`` as a 2-D float array (finite unless ``finite=False``) or raise a clear error."""
+    if type(value) is np.ndarray and value.ndim == 2 and value.dtype.kind == "f":
+        arr = value  # the common case, checked in a few microseconds
+    else:
+        arr = _to_float_array(name, value)
+    if rows is not None and arr.shape[0] != rows:
+        raise ValueError(f"{name} must have {rows} rows, got shape {arr.shape}")
+    if cols is not None and arr.shape[1] != cols:
+        raise ValueError(f"{name} must have {cols} columns, got shape {arr.shape}")
+    if finite and arr.size and not all_finite(arr):
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(f"{name} must be finite, but {bad} entries are NaN or infinite")
+    return arr
+
+
+def _to_float_array(name, value):
     if isinstance(value, (str, bytes)) or value is None:
         raise TypeError(f"{name} must be a 2-D numeric array, got {type(value).__name__}")
     try:
@@ -29,14 +45,21 @@ def as_matrix(name: str, value, *, rows: int | None = None, cols: int | None = N
             f"{name} must be 2-D with examples as columns, got shape {arr.shape} "
             f"(a 1-D vector of m values is written as shape (1, m))"
         )
-    if rows is not None and arr.shape[0] != rows:
-        raise ValueError(f"{name} must have {rows} rows, got shape {arr.shape}")
-    if cols is not None and arr.shape[1] != cols:
-        raise ValueError(f"{name} must have {cols} columns, got shape {arr.shape}")
-    if arr.size and not np.all(np.isfinite(arr)):
-        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
-        raise ValueError(f"{name} must be finite, but {bad} entries are NaN or infinite")
     return arr
+
+
+def all_finite(arr) -> bool:
+    """True if no entry of ``arr`` is NaN or infinite, in one pass and without a temporary.
+
+    The sum of finite numbers is NaN or infinite only when it overflows, which the
+    slow exact test then rules out.
+    """
+    if arr.size < 65536:  # small: the direct test is cheaper than entering errstate
+        return bool(np.isfinite(arr).all())
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.add.reduce(arr, axis=None)):
+            return True
+    return bool(np.isfinite(arr).all())
 
 
 def layer_count(params) -> int:

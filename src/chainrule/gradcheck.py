@@ -122,7 +122,8 @@ class GradientCheckReport:
         lines = [head]
         for name, err in self.relative_errors.items():
             flag = "" if err < self.threshold else "   <-- wrong"
-            kinks = f"  ({self.kinks[name]} kink crossings skipped)" if self.kinks.get(name) else ""
+            k = self.kinks.get(name, 0)
+            kinks = f"  ({k} kink crossing{'s' if k > 1 else ''} skipped)" if k else ""
             lines.append(f"  d{name:<4} relative error {err:.2e}{flag}{kinks}")
         if not self.passed:
             name, idx, a, n = self.worst

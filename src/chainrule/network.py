@@ -18,11 +18,20 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._validation import as_matrix, check_names, check_params
+from ._validation import all_finite, as_matrix, check_names, check_params
 from .activations import ACTIVATIONS, DERIVATIVES, softmax_backward
 from .losses import CANONICAL_OUTPUT, LOSS_GRADIENTS, check_targets
 
-__all__ = ["INITIALISATIONS", "backward", "check_activations", "forward", "init_params", "predict"]
+__all__ = [
+    "INITIALISATIONS",
+    "backward",
+    "backward_unchecked",
+    "check_activations",
+    "forward",
+    "forward_unchecked",
+    "init_params",
+    "predict",
+]
 
 #: name -> standard deviation of ``W[l]`` given the fan-in :math:`n_{l-1}`.
 INITIALISATIONS = {
@@ -148,25 +157,37 @@ def forward(params, X, activations):
     L = check_params(params)
     activations = check_activations(activations, L)
     n0 = np.shape(params["W1"])[1]
-    X = as_matrix("X", X)
+    # Finiteness of X is checked through Z1 = W1 X, which is smaller than X when
+    # n1 < n0 and is non-finite whenever X is (NaN and inf survive a product).
+    X = as_matrix("X", X, finite=False)
     if X.shape[0] != n0:
         raise ValueError(
             f"X must have shape (n0, m) = ({n0}, m) to match W1 of shape "
             f"{np.shape(params['W1'])}, got {X.shape}; examples are columns (transpose X?)"
         )
-    return forward_unchecked(params, X, activations)
+    with np.errstate(over="ignore", invalid="ignore"):
+        Z1 = params["W1"] @ X
+    if not all_finite(Z1):
+        as_matrix("X", X)  # raises, naming X, if X holds NaN or inf
+        raise ValueError(
+            f"X is too large: W1 @ X overflows (largest |X| is {float(np.max(np.abs(X))):.3g}); "
+            "scale the inputs"
+        )
+    return forward_unchecked(params, X, activations, Z1=Z1)
 
 
-def forward_unchecked(params, X, activations, start: int = 1, cache=None):
+def forward_unchecked(params, X, activations, start: int = 1, cache=None, Z1=None):
     """:func:`forward` without the argument checks, optionally resuming at layer ``start``.
 
     For loops that call it thousands of times on arguments already checked
-    (gradient checking, training). Layers before ``start`` are taken from ``cache``.
+    (gradient checking, training). Layers before ``start`` are taken from ``cache``;
+    ``Z1``, if given, is the product ``W1 @ X`` already computed.
     """
     cache = {"A0": X, "activations": activations} if cache is None else dict(cache)
     A = cache[f"A{start - 1}"]
     for l in range(start, len(activations) + 1):
-        Z = params[f"W{l}"] @ A + params[f"b{l}"]
+        Z = Z1 if (l == 1 and Z1 is not None) else params[f"W{l}"] @ A
+        Z += params[f"b{l}"]  # in place: no second (n_l, m) temporary
         A = ACTIVATIONS[activations[l - 1]](Z)
         cache[f"Z{l}"], cache[f"A{l}"] = Z, A
     return A, cache
@@ -220,7 +241,7 @@ def backward(params, cache, Y, loss: str = "bce"):
             f"cache does not match params with {L} layers: missing {missing}; pass the cache "
             "returned by forward() with these params"
         )
-    activations = check_activations(cache["activations"], L)
+    check_activations(cache["activations"], L)
     AL, Y = check_targets(cache[f"A{L}"], Y, loss)
     if cache[f"Z{L}"].shape != AL.shape:
         raise ValueError("cache is inconsistent: Z and A of the output layer differ in shape")
@@ -234,6 +255,15 @@ def backward(params, cache, Y, loss: str = "bce"):
                 f"cache does not match params: cache[{key!r}] has shape {np.shape(cache[key])}, "
                 f"expected {(n, m)}; pass the cache returned by forward() with these params"
             )
+    return backward_unchecked(params, cache, Y, loss)
+
+
+def backward_unchecked(params, cache, Y, loss):
+    """:func:`backward` without the argument checks, for loops on checked arguments (training)."""
+    activations = cache["activations"]
+    L = len(activations)
+    AL = cache[f"A{L}"]
+    m = AL.shape[1]
     # Labels are exact in any float type: keep a float32 network's gradients float32.
     Y = Y.astype(AL.dtype, copy=False)
     out = activations[-1]
@@ -249,11 +279,15 @@ def backward(params, cache, Y, loss: str = "bce"):
     for l in range(L, 0, -1):
         A_prev = cache[f"A{l - 1}"]
         # dZ is per example; the 1/m of the mean cost enters here.
-        grads[f"dW{l}"] = (dZ @ A_prev.T) / m
-        grads[f"db{l}"] = np.sum(dZ, axis=1, keepdims=True) / m
+        dW = dZ @ A_prev.T
+        dW /= m
+        db = np.sum(dZ, axis=1, keepdims=True)
+        db /= m
+        grads[f"dW{l}"], grads[f"db{l}"] = dW, db
         if l > 1:
-            g_prime = DERIVATIVES[activations[l - 2]](cache[f"Z{l - 1}"], A_prev)
-            dZ = (params[f"W{l}"].T @ dZ) * g_prime
+            # dZ[l-1] = W[l]^T dZ[l] * g'(Z[l-1]), the product taken in place.
+            dZ = params[f"W{l}"].T @ dZ
+            dZ *= DERIVATIVES[activations[l - 2]](cache[f"Z{l - 1}"], A_prev)
     return {k: grads[k] for l in range(1, L + 1) for k in (f"dW{l}", f"db{l}")}
 
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from ._validation import check_names, check_positive
 from .losses import LOSSES, check_targets
-from .network import backward, forward, forward_unchecked
+from .network import backward_unchecked, forward, forward_unchecked
 from .optim import OPTIMIZERS
 
 __all__ = ["DivergenceError", "History", "train"]
@@ -127,7 +127,7 @@ def train(params, X, Y, activations, loss="bce", *, learning_rate=0.1, epochs=10
                 AL, cache = forward_unchecked(params, Xb, activations)
                 J = float(LOSSES[loss](AL, Yb).sum() / Yb.shape[1])
                 if np.isfinite(J):
-                    grads = backward(params, cache, Yb, loss) if np.all(np.isfinite(AL)) else None
+                    grads = backward_unchecked(params, cache, Yb, loss) if np.all(np.isfinite(AL)) else None
                     if grads is not None:
                         optimizer.step(params, grads)
             step += 1

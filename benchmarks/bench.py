@@ -1,0 +1,301 @@
+"""One full-batch training step of chainrule against PyTorch, scikit-learn and the GEMM limit.
+
+Run with ``nox -s bench`` (which installs PyTorch CPU and scikit-learn into its own
+environment). Every implementation starts from the same weights; the timings of
+all implementations of one configuration are interleaved (round-robin) so that a
+burst of load on the machine hits them alike, and medians of many repeats are
+reported as ratios, never as absolute pass/fail times.
+
+Writes ``_build/bench/bench.json`` and ``_build/bench/bench.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+import chainrule as cr
+
+ROOT = Path(__file__).resolve().parents[1]
+SHAPES = [(2, 4, 1, 400), (64, 64, 10, 1797), (784, 128, 10, 256), (784, 256, 10, 6000)]
+LEARNING_RATE = 0.1
+
+
+def make_problem(shape, dtype, seed=0):
+    """Seeded inputs, one-hot (or 0/1) targets and initial weights for ``shape``."""
+    n0, n1, n2, m = shape
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n0, m)).astype(dtype)
+    if n2 == 1:
+        Y = (rng.random((1, m)) > 0.5).astype(dtype)
+    else:
+        Y = cr.datasets.one_hot(rng.integers(0, n2, m), n2).astype(dtype)
+    params = cr.init_params([n0, n1, n2], seed=seed, dtype=dtype)
+    return X, Y, params
+
+
+def output_of(shape):
+    return ("sigmoid", "bce") if shape[2] == 1 else ("softmax", "ce")
+
+
+# --- implementations: each returns a zero-argument function doing one step ----------
+
+
+def chainrule_step(shape, dtype, hidden):
+    X, Y, params = make_problem(shape, dtype)
+    out, loss = output_of(shape)
+    acts = [hidden, out]
+    state = {"params": params}
+
+    def step():
+        AL, cache = cr.forward(state["params"], X, acts)
+        grads = cr.backward(state["params"], cache, Y, loss)
+        state["params"] = cr.update_params(state["params"], grads, LEARNING_RATE)
+
+    return step
+
+
+def gemm_only(shape, dtype, hidden):
+    """The five matrix products of a step and nothing else: the floor for NumPy."""
+    X, Y, params = make_problem(shape, dtype)
+    W1, W2 = params["W1"], params["W2"]
+    A1 = np.tanh(W1 @ X)
+    dZ2 = W2 @ A1
+    dZ1 = A1.copy()
+
+    def step():
+        Z1 = W1 @ X
+        Z2 = W2 @ A1
+        dW2 = dZ2 @ A1.T
+        dA1 = W2.T @ dZ2
+        dW1 = dZ1 @ X.T
+        return Z1, Z2, dW2, dA1, dW1
+
+    return step
+
+
+def torch_steps(shape, dtype, hidden):
+    import torch
+
+    X, Y, params = make_problem(shape, dtype)
+    out, loss = output_of(shape)
+    Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y)
+    m = shape[3]
+    g = torch.tanh if hidden == "tanh" else torch.relu
+
+    # Manual formulas: the book's backward pass written with torch tensors.
+    P = {k: torch.from_numpy(v.copy()) for k, v in params.items()}
+
+    def manual():
+        with torch.no_grad():
+            Z1 = P["W1"] @ Xt + P["b1"]
+            A1 = g(Z1)
+            Z2 = P["W2"] @ A1 + P["b2"]
+            A2 = torch.sigmoid(Z2) if out == "sigmoid" else torch.softmax(Z2, dim=0)
+            dZ2 = A2 - Yt
+            dW2 = dZ2 @ A1.T / m
+            db2 = dZ2.sum(dim=1, keepdim=True) / m
+            dA1 = P["W2"].T @ dZ2
+            dZ1 = dA1 * (1 - A1 * A1) if hidden == "tanh" else dA1 * (Z1 > 0)
+            dW1 = dZ1 @ Xt.T / m
+            db1 = dZ1.sum(dim=1, keepdim=True) / m
+            for k, d in (("W1", dW1), ("b1", db1), ("W2", dW2), ("b2", db2)):
+                P[k].sub_(LEARNING_RATE * d)
+
+    # Autograd: the same network and loss, gradients by torch.
+    Q = {k: torch.from_numpy(v.copy()).requires_grad_(True) for k, v in params.items()}
+    labels = Yt.argmax(dim=0) if out == "softmax" else None
+
+    def autograd():
+        Z1 = Q["W1"] @ Xt + Q["b1"]
+        Z2 = Q["W2"] @ g(Z1) + Q["b2"]
+        if out == "sigmoid":
+            J = torch.nn.functional.binary_cross_entropy_with_logits(Z2, Yt)
+        else:
+            J = torch.nn.functional.cross_entropy(Z2.T, labels)
+        for q in Q.values():
+            q.grad = None
+        J.backward()
+        with torch.no_grad():
+            for q in Q.values():
+                q.sub_(LEARNING_RATE * q.grad)
+
+    return manual, autograd
+
+
+def sklearn_step(shape, dtype, hidden):
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    X, Y, params = make_problem(shape, dtype)
+    n2, m = shape[2], shape[3]
+    y = Y[0].astype(int) if n2 == 1 else Y.argmax(axis=0)
+    Xr = np.ascontiguousarray(X.T)
+    clf = MLPClassifier(hidden_layer_sizes=(shape[1],), activation=hidden, solver="sgd",
+                        batch_size=m, learning_rate_init=LEARNING_RATE, momentum=0.0, alpha=0.0,
+                        shuffle=False, max_iter=1)
+    classes = np.arange(max(2, n2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.partial_fit(Xr, y, classes=classes)
+    # Same weights: sklearn stores W transposed (rows = inputs).
+    clf.coefs_ = [params["W1"].T.copy(), params["W2"].T.copy()]
+    clf.intercepts_ = [params["b1"][:, 0].copy(), params["b2"][:, 0].copy()]
+
+    def step():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.partial_fit(Xr, y)
+
+    return step
+
+
+def interleaved_medians(funcs, repeats, min_time=0.02):
+    """Median seconds per call of each function, timings interleaved round-robin."""
+    for f in funcs.values():  # warm up (allocations, lazy imports, caches)
+        f()
+        f()
+    inner = {}
+    for name, f in funcs.items():  # calls per sample so that a sample lasts >= min_time
+        t0 = time.perf_counter()
+        f()
+        dt = time.perf_counter() - t0
+        inner[name] = max(1, int(min_time / max(dt, 1e-7)))
+    samples = {name: [] for name in funcs}
+    for _ in range(repeats):
+        for name, f in funcs.items():
+            k = inner[name]
+            t0 = time.perf_counter()
+            for _ in range(k):
+                f()
+            samples[name].append((time.perf_counter() - t0) / k)
+    return {name: statistics.median(v) for name, v in samples.items()}
+
+
+def gradcheck_row(repeats=3):
+    """Full central-difference check of a 64-64-10 net on 1797 examples: rows vs loop."""
+    X, Y, params = make_problem((64, 64, 10, 1797), np.float64)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        report = cr.gradient_check(params, X, Y, ["tanh", "softmax"], "ce")
+        times.append(time.perf_counter() - t0)
+    return {"seconds": statistics.median(times), "max_relative_error": report.max_relative_error,
+            "entries": sum(v.size for v in params.values())}
+
+
+def machine():
+    info = {"python": sys.version.split()[0], "numpy": np.__version__, "platform": platform.platform(),
+            "processor": platform.processor() or platform.machine(), "cpus": os.cpu_count()}
+    try:
+        from threadpoolctl import threadpool_info
+
+        info["blas"] = [{k: d.get(k) for k in ("internal_api", "num_threads", "architecture", "version")}
+                        for d in threadpool_info() if d.get("user_api") == "blas"]
+    except ImportError:
+        pass
+    try:
+        import torch
+
+        info["torch"] = torch.__version__
+        info["torch_threads"] = torch.get_num_threads()
+    except ImportError:
+        pass
+    try:
+        import sklearn
+
+        info["sklearn"] = sklearn.__version__
+    except ImportError:
+        pass
+    return info
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--quick", action="store_true", help="two shapes, few repeats")
+    parser.add_argument("--out", default=str(ROOT / "_build" / "bench"))
+    args = parser.parse_args(argv)
+    shapes = SHAPES[:2] if args.quick else SHAPES
+    repeats = 5 if args.quick else args.repeats
+    rows = []
+    for shape in shapes:
+        for dtype in (np.float64, np.float32):
+            for hidden in ("tanh", "relu"):
+                funcs = {"chainrule": chainrule_step(shape, dtype, hidden),
+                         "gemm_only": gemm_only(shape, dtype, hidden)}
+                try:
+                    funcs["torch_manual"], funcs["torch_autograd"] = torch_steps(shape, dtype, hidden)
+                except ImportError:
+                    pass
+                try:
+                    funcs["sklearn"] = sklearn_step(shape, dtype, hidden)
+                except ImportError:
+                    pass
+                med = interleaved_medians(funcs, repeats)
+                row = {"shape": list(shape), "dtype": np.dtype(dtype).name, "hidden": hidden,
+                       "seconds": med}
+                if "torch_manual" in med:
+                    row["torch_best"] = min(med["torch_manual"], med["torch_autograd"])
+                    row["ratio_torch"] = med["chainrule"] / row["torch_best"]
+                row["ratio_gemm"] = med["chainrule"] / med["gemm_only"]
+                if "sklearn" in med:
+                    row["speedup_vs_sklearn"] = med["sklearn"] / med["chainrule"]
+                rows.append(row)
+                print(format_row(row), flush=True)
+    result = {"machine": machine(), "rows": rows, "gradient_check": gradcheck_row(),
+              "targets": {"ratio_torch": 1.0, "ratio_gemm_784": 1.15, "speedup_vs_sklearn": 3.0}}
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench.json").write_text(json.dumps(result, indent=2))
+    (out / "bench.md").write_text(markdown(result))
+    print()
+    print(markdown(result))
+    print(f"written: {out / 'bench.json'}, {out / 'bench.md'}")
+
+
+def format_row(row):
+    shape = "x".join(map(str, row["shape"]))
+    parts = [f"{shape:>16} {row['dtype']:>7} {row['hidden']:>4}",
+             f"chainrule {row['seconds']['chainrule'] * 1e3:8.3f} ms"]
+    if "ratio_torch" in row:
+        parts.append(f"/torch {row['ratio_torch']:5.2f}x")
+    parts.append(f"/gemm {row['ratio_gemm']:5.2f}x")
+    if "speedup_vs_sklearn" in row:
+        parts.append(f"sklearn/chainrule {row['speedup_vs_sklearn']:5.1f}x")
+    return "  ".join(parts)
+
+
+def markdown(result):
+    lines = ["| shape (n0, n1, n2, m) | dtype | hidden | chainrule ms | torch manual ms | torch autograd ms "
+             "| sklearn ms | GEMM-only ms | chainrule / best torch | chainrule / GEMM | sklearn / chainrule |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in result["rows"]:
+        s = r["seconds"]
+
+        def ms(k, s=s):
+            return f"{s[k] * 1e3:.3f}" if k in s else "-"
+
+        lines.append(
+            f"| {tuple(r['shape'])} | {r['dtype']} | {r['hidden']} | {ms('chainrule')} | {ms('torch_manual')} "
+            f"| {ms('torch_autograd')} | {ms('sklearn')} | {ms('gemm_only')} "
+            f"| {r.get('ratio_torch', float('nan')):.2f} | {r['ratio_gemm']:.2f} "
+            f"| {r.get('speedup_vs_sklearn', float('nan')):.1f} |")
+    g = result["gradient_check"]
+    lines += ["", f"Full central-difference gradient check, 64-64-10 net, 1797 examples, "
+              f"{g['entries']} parameters: {g['seconds']:.2f} s (max relative error {g['max_relative_error']:.1e})."]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
