@@ -84,6 +84,29 @@ def numerical_gradient_loop(params, cache, Y, loss, eps):
     return numerical, valid
 
 
+def _batch_costs(Z, Y, activation, loss):
+    """Cost of each of B perturbed copies of the output layer's pre-activations Z (B, nL, m)."""
+    m = Y.shape[1]
+    if activation == "softmax" and loss == "ce":
+        # Y is one-hot: -sum_k y_k ln a_k is -ln a of the true class, so only m of the
+        # nL * m probabilities are needed (the same numbers cost() computes, nL times fewer logs).
+        E = Z - Z.max(axis=1, keepdims=True)
+        np.exp(E, out=E)
+        true = np.argmax(Y, axis=0)
+        a_true = E[:, true, np.arange(m)] / E.sum(axis=1)
+        return -np.log(np.clip(a_true, *_clip_range(a_true))).sum(axis=1) / m
+    if activation == "softmax":
+        A = ACTIVATIONS["softmax"](Z.transpose(1, 0, 2)).transpose(1, 0, 2)
+    else:
+        A = ACTIVATIONS[activation](Z)
+    return LOSSES[loss](A, Y[None]).sum(axis=(1, 2)) / m
+
+
+def _clip_range(A):
+    eps = np.finfo(A.dtype).epsneg  # as losses._clip_probabilities
+    return eps, 1.0 - eps
+
+
 def _row_costs(params, cache, Y, loss, l, i, dz_rows):
     """Costs, and kink flags, for a batch of changes ``dz_rows`` (B, m) to row i of Z[l]."""
     activations = cache["activations"]
@@ -97,8 +120,7 @@ def _row_costs(params, cache, Y, loss, l, i, dz_rows):
     if act == "softmax":  # output only: a whole column changes
         Z = np.repeat(cache[f"Z{l}"][None], len(dz_rows), axis=0)
         Z[:, i, :] = z_row
-        AL = ACTIVATIONS["softmax"](Z.transpose(1, 0, 2)).transpose(1, 0, 2)
-        return lossf(AL, Y[None]).sum(axis=(1, 2)) / m, kink
+        return _batch_costs(Z, Y, act, loss), kink
     a_row = ACTIVATIONS[act](z_row)
     if l == L:
         # Per-entry losses: only row i of the loss changes.
@@ -107,17 +129,16 @@ def _row_costs(params, cache, Y, loss, l, i, dz_rows):
         return (J0 - row0 + lossf(a_row, Y[i][None]).sum(axis=1)) / m, kink
     # Layer l + 1 changes by a rank-one term; the ones after it are batched products.
     delta = a_row - cache[f"A{l}"][i]
-    Z = cache[f"Z{l + 1}"][None] + params[f"W{l + 1}"][:, i][None, :, None] * delta[:, None, :]
-    for k in range(l + 1, L + 1):
+    Z = params[f"W{l + 1}"][:, i][None, :, None] * delta[:, None, :]
+    Z += cache[f"Z{l + 1}"][None]
+    for k in range(l + 1, L):
         if activations[k - 1] == "relu":
             kink |= np.any((Z > 0) != (cache[f"Z{k}"] > 0)[None], axis=(1, 2))
-        if activations[k - 1] == "softmax":
-            A = ACTIVATIONS["softmax"](Z.transpose(1, 0, 2)).transpose(1, 0, 2)
-        else:
-            A = ACTIVATIONS[activations[k - 1]](Z)
-        if k < L:
-            Z = params[f"W{k + 1}"] @ A + params[f"b{k + 1}"]
-    return lossf(A, Y[None]).sum(axis=(1, 2)) / m, kink
+        Z = params[f"W{k + 1}"] @ ACTIVATIONS[activations[k - 1]](Z)
+        Z += params[f"b{k + 1}"]
+    if activations[L - 1] == "relu":
+        kink |= np.any((Z > 0) != (cache[f"Z{L}"] > 0)[None], axis=(1, 2))
+    return _batch_costs(Z, Y, activations[L - 1], loss), kink
 
 
 def numerical_gradient(params, cache, Y, loss, eps, workers=None):
