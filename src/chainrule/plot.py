@@ -18,6 +18,10 @@ __all__ = ["COLORS", "contour_path", "decision_boundary", "loss_curves", "new_ax
 COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
 
 _STYLE = {
+    # Figures are drawn ~1000 px wide and shown ~670 px wide in the page: larger type
+    # keeps tick labels and legends readable there.
+    "font.size": 13,
+    "legend.fontsize": 11,
     "figure.facecolor": "white",
     "axes.facecolor": "white",
     "savefig.facecolor": "white",
