@@ -182,16 +182,67 @@ def interleaved_medians(funcs, repeats, min_time=0.02):
     return {name: statistics.median(v) for name, v in samples.items()}
 
 
-def gradcheck_row(repeats=3):
-    """Full central-difference check of a 64-64-10 net on 1797 examples: rows vs loop."""
+def gradcheck_row(repeats=3, sample=300):
+    """Full central-difference check of a 64-64-10 net on 1797 examples.
+
+    The textbook loop (two forward passes per entry) is timed on ``sample`` entries
+    of W1 and extrapolated to all entries: running it in full takes about a minute.
+    """
     X, Y, params = make_problem((64, 64, 10, 1797), np.float64)
+    acts = ["tanh", "softmax"]
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        report = cr.gradient_check(params, X, Y, ["tanh", "softmax"], "ce")
+        report = cr.gradient_check(params, X, Y, acts, "ce")
         times.append(time.perf_counter() - t0)
+    entries = sum(v.size for v in params.values())
+    # The loop's cost per entry: two forward passes (timed `sample` times).
+    t0 = time.perf_counter()
+    for _ in range(sample):
+        for _sign in (1, -1):
+            cr.cost(cr.forward(params, X, acts)[0], Y, "ce")
+    loop_seconds = (time.perf_counter() - t0) / sample * entries
     return {"seconds": statistics.median(times), "max_relative_error": report.max_relative_error,
-            "entries": sum(v.size for v in params.values())}
+            "entries": entries, "loop_seconds_extrapolated": loop_seconds,
+            "speedup": loop_seconds / statistics.median(times)}
+
+
+def elementwise_row(n=1_500_000):
+    """Nanoseconds per element of the elementwise work of a step, float64 and float32."""
+    rng = np.random.default_rng(0)
+    out = {}
+    for dtype in (np.float64, np.float32):
+        z = rng.standard_normal(n).astype(dtype)
+        funcs = {
+            "np.tanh": lambda z=z: np.tanh(z),
+            "cr.tanh": lambda z=z: cr.activations.tanh(z),
+            "np.exp": lambda z=z: np.exp(z),
+            "relu": lambda z=z: np.maximum(z, 0),
+            "multiply": lambda z=z: z * z,
+        }
+        med = interleaved_medians(funcs, 9, min_time=0.0)
+        out[np.dtype(dtype).name] = {k: v / n * 1e9 for k, v in med.items()}
+    return out
+
+
+def build_row():
+    """Cold build of the book in a fresh copy (environment included), then a no-change rebuild."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp(prefix="chainrule-build-"))
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(tmp / "book")], check=True)
+    env = {**os.environ, "CHAINRULE_NB_CACHE": str(tmp / "cache")}
+    env.pop("CI", None)
+    times = {}
+    for label in ("cold", "no_change"):
+        t0 = time.perf_counter()
+        subprocess.run(["nox", "-s", "docs"], cwd=tmp / "book", env=env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times[label] = time.perf_counter() - t0
+    shutil.rmtree(tmp, ignore_errors=True)
+    return times
 
 
 def machine():
@@ -225,6 +276,9 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--quick", action="store_true", help="two shapes, few repeats")
     parser.add_argument("--out", default=str(ROOT / "_build" / "bench"))
+    parser.add_argument("--build", action="store_true", help="also time a cold and a no-change book build")
+    parser.add_argument("--save-book", action="store_true",
+                        help="also write docs/_data/bench.json, which the book's performance appendix shows")
     args = parser.parse_args(argv)
     shapes = SHAPES[:2] if args.quick else SHAPES
     repeats = 5 if args.quick else args.repeats
@@ -254,7 +308,10 @@ def main(argv=None):
                 rows.append(row)
                 print(format_row(row), flush=True)
     result = {"machine": machine(), "rows": rows, "gradient_check": gradcheck_row(),
+              "elementwise_ns": elementwise_row(),
               "targets": {"ratio_torch": 1.0, "ratio_gemm_784": 1.15, "speedup_vs_sklearn": 3.0}}
+    if args.build:
+        result["build_seconds"] = build_row()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "bench.json").write_text(json.dumps(result, indent=2))
@@ -262,6 +319,11 @@ def main(argv=None):
     print()
     print(markdown(result))
     print(f"written: {out / 'bench.json'}, {out / 'bench.md'}")
+    if args.save_book:
+        book = ROOT / "docs" / "_data" / "bench.json"
+        book.parent.mkdir(parents=True, exist_ok=True)
+        book.write_text(json.dumps(result, indent=2) + "\n")
+        print(f"written: {book}")
 
 
 def format_row(row):
@@ -293,7 +355,18 @@ def markdown(result):
             f"| {r.get('speedup_vs_sklearn', float('nan')):.1f} |")
     g = result["gradient_check"]
     lines += ["", f"Full central-difference gradient check, 64-64-10 net, 1797 examples, "
-              f"{g['entries']} parameters: {g['seconds']:.2f} s (max relative error {g['max_relative_error']:.1e})."]
+              f"{g['entries']} parameters: {g['seconds']:.2f} s (max relative error "
+              f"{g['max_relative_error']:.1e}); the textbook loop, extrapolated from a sample: "
+              f"{g['loop_seconds_extrapolated']:.0f} s ({g['speedup']:.0f}x slower)."]
+    e = result["elementwise_ns"]
+    lines += ["", "| ns per element | " + " | ".join(e["float64"]) + " |",
+              "|---|" + "---:|" * len(e["float64"])]
+    for dtype, row in e.items():
+        lines.append(f"| {dtype} | " + " | ".join(f"{v:.2f}" for v in row.values()) + " |")
+    if "build_seconds" in result:
+        b = result["build_seconds"]
+        lines += ["", f"Book build: cold `nox -s docs` in a fresh clone {b['cold']:.0f} s, "
+                  f"no-change rebuild {b['no_change']:.1f} s."]
     return "\n".join(lines) + "\n"
 
 
