@@ -215,7 +215,6 @@ def elementwise_row(n=1_500_000):
         z = rng.standard_normal(n).astype(dtype)
         funcs = {
             "np.tanh": lambda z=z: np.tanh(z),
-            "cr.tanh": lambda z=z: cr.activations.tanh(z),
             "np.exp": lambda z=z: np.exp(z),
             "relu": lambda z=z: np.maximum(z, 0),
             "multiply": lambda z=z: z * z,

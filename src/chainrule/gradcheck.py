@@ -115,11 +115,10 @@ class GradientCheckReport:
 
     def __str__(self) -> str:
         verdict = "PASSED" if self.passed else "FAILED"
-        head = (
-            f"gradient check {verdict}: max relative error {self.max_relative_error:.2e} "
-            f"(threshold {self.threshold:.0e}, eps {self.eps:.0e})"
-        )
-        lines = [head]
+        lines = [
+            f"gradient check {verdict}: max relative error {self.max_relative_error:.2e}",
+            f"  (threshold {self.threshold:.0e}, eps {self.eps:.0e})",
+        ]
         for name, err in self.relative_errors.items():
             flag = "" if err < self.threshold else "   <-- wrong"
             k = self.kinks.get(name, 0)
