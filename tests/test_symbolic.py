@@ -94,8 +94,17 @@ def test_the_check_can_fail():
     assert sp.simplify(sp.diff(SIGMA, z) - SIGMA**2) != 0
 
 
+def test_bce_derivative_with_inner_derivative_forgotten_differs():
+    # Only the inner derivative -1 of ln(1 - a) forgotten: the second term flips sign.
+    one_slip = -y / a - (1 - y) / (1 - a)
+    right = sp.diff(BCE, a)
+    assert sp.simplify(one_slip - right + 2 * (1 - y) / (1 - a)) == 0
+    assert (one_slip - right).subs({a: sp.Rational(1, 2), y: 0}) == -4
+
+
 def test_wrong_bce_derivative_differs():
-    # The inner derivative -1 of ln(1 - a) forgotten: differs by 2y/a; opposite signs at a = 1/2, y = 1.
+    # Two slips, the loss's minus sign dropped and the inner derivative -1 of ln(1 - a)
+    # forgotten: differs by 2y/a; opposite signs at a = 1/2, y = 1.
     wrong = y / a + (1 - y) / (1 - a)
     right = sp.diff(BCE, a)
     assert sp.simplify(wrong - right) == 2 * y / a
@@ -110,6 +119,7 @@ def test_wrong_bce_derivative_differs():
 def test_relu_derivative_and_kink():
     relu_prime = sp.diff(sp.Max(0, z), z)
     assert relu_prime == sp.Heaviside(z)
+    assert sp.Heaviside(0) == sp.Rational(1, 2)  # SymPy's convention, like chainrule's 0
     assert relu_prime.subs(z, sp.Symbol("p", positive=True)) == 1
     assert relu_prime.subs(z, sp.Symbol("n", negative=True)) == 0
     # No derivative at 0: the one-sided difference quotients tend to 1 and to 0.

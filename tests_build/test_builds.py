@@ -1,0 +1,226 @@
+"""The build itself: outputs never go stale, clean builds agree, a failing cell fails the build.
+
+Each test builds a small copy of the book (conf.py, src/, the preface and a probe page
+with a figure) in a temporary directory with ``CHAINRULE_ONLY``, the way a writer builds
+one chapter, so the whole file runs in about a minute. Run with ``nox -s buildtests``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MATHJAX = Path(os.environ.get("CHAINRULE_MATHJAX", ROOT / "_build" / "mathjax" / "static"))
+FRONT_MATTER = (ROOT / "docs" / "preface.md").read_text().split("\n---\n", 1)[0] + "\n---\n"
+
+# A page with seeded randomness, a matplotlib figure and a printed number: what must come
+# out byte-identical from two clean builds. `orphan` keeps it out of the toctree.
+PROBE = FRONT_MATTER.replace("---\njupytext", "---\norphan: true\njupytext", 1) + textwrap.dedent(
+    """
+    # Probe
+
+    ```{code-cell} ipython3
+    import numpy as np
+
+    import chainrule as cr
+    import chainrule.plot as crp
+
+    print("probe:", cr.PROBE)
+    rng = np.random.default_rng(0)
+    params = cr.init_params([2, 3, 1], seed=0)
+    X = rng.normal(size=(2, 40))
+    Y = (X[0:1] * X[1:2] > 0).astype(float)
+    params, history = cr.train(params, X, Y, ["tanh", "sigmoid"], "bce", learning_rate=0.5, epochs=30)
+    print(round(history.loss[-1], 12))
+    ```
+
+    ```{code-cell} ipython3
+    fig, ax = crp.new_axes()
+    crp.loss_curves({"gd": history.loss}, ax=ax)
+    fig
+    ```
+    """
+)
+
+
+def make_book(dest: Path, probe: str = "one") -> Path:
+    """A copy of the book's build inputs with the probe page; ``cr.PROBE`` is ``probe``."""
+    dest.mkdir(parents=True)
+    shutil.copy2(ROOT / "conf.py", dest / "conf.py")
+    shutil.copytree(ROOT / "src", dest / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    (dest / "docs").mkdir()
+    for name in ("index.md", "api.md", "bibliography.md", "preface.md", "refs.bib"):
+        shutil.copy2(ROOT / "docs" / name, dest / "docs" / name)
+    for name in ("_static", "_templates"):
+        if (ROOT / "docs" / name).is_dir():
+            shutil.copytree(ROOT / "docs" / name, dest / "docs" / name)
+    (dest / "docs" / "probe.md").write_text(PROBE)
+    set_probe(dest, probe)
+    return dest
+
+
+def set_probe(book: Path, value: str) -> None:
+    """Change the package itself (one constant in src/chainrule/__init__.py)."""
+    init = book / "src" / "chainrule" / "__init__.py"
+    text = re.sub(r"\n# build-test probe\nPROBE = .*\n", "\n", init.read_text())
+    init.write_text(text + f"\n# build-test probe\nPROBE = {value!r}\n")
+
+
+def build(book: Path, out: Path, cache: Path, pages: str = "preface,probe", mathjax: Path = MATHJAX):
+    """HTML build of ``pages`` from ``book`` into ``out``; returns (exit code, log).
+
+    Not ``-W``: with only some pages built, their {doc} links to the others warn (the
+    full strict build checks those). A failing cell or a missing MathJax still stops it.
+    """
+    env = {
+        **os.environ,
+        "CHAINRULE_ONLY": pages,
+        "CHAINRULE_NB_CACHE": str(cache),
+        "CHAINRULE_MATHJAX": str(mathjax),
+        # The kernels and autodoc import this copy of the package, not the installed one.
+        "PYTHONPATH": str(book / "src"),
+        "PYTHONDONTWRITEBYTECODE": "",
+    }
+    cmd = [
+        sys.executable, "-m", "sphinx", "-b", "html", "-c", str(book), "--keep-going",
+        "-d", str(out / "doctrees"), str(book / "docs"), str(out / "html"),
+    ]
+    proc = subprocess.run(cmd, cwd=book, env=env, capture_output=True, text=True, timeout=600, check=False)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def executed_pages(log: str) -> set[str]:
+    """Pages myst-nb executed in this build (not served from jupyter-cache)."""
+    return set(re.findall(r"([\w-]+)\.md: Executing notebook", log))
+
+
+def cached_pages(log: str) -> set[str]:
+    """Pages whose outputs myst-nb took from jupyter-cache in this build."""
+    return set(re.findall(r"([\w-]+)\.md: Using cached notebook", log))
+
+
+def cache_records(cache: Path) -> dict[str, list[tuple[int, str]]]:
+    """jupyter-cache records (id, creation time) in each source-hash directory of ``cache``."""
+    from jupyter_cache import get_cache
+
+    return {
+        d.name: sorted((r.pk, r.created.isoformat()) for r in get_cache(d).list_cache_records())
+        for d in sorted(cache.iterdir()) if d.is_dir()
+    }
+
+
+def outputs(html: Path, page: str) -> list[list[dict]]:
+    """The outputs of every code cell of ``page``'s downloadable executed notebook."""
+    nb = json.loads((html / "_sources" / f"{page}.ipynb").read_text())
+    return [c["outputs"] for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def texts(html: Path, page: str) -> str:
+    """All outputs of ``page`` as one string."""
+    return json.dumps(outputs(html, page))
+
+
+@pytest.fixture
+def book(tmp_path):
+    """A fresh small copy of the book."""
+    return make_book(tmp_path / "book")
+
+
+def snapshot(html: Path) -> dict:
+    """Cell outputs of the preface and the probe, and the bytes (hashed) of every figure."""
+    return {
+        "preface": outputs(html, "preface"),
+        "probe": outputs(html, "probe"),
+        "images": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (html / "_images").iterdir()},
+    }
+
+
+@pytest.fixture(scope="module")
+def first_build(tmp_path_factory):
+    """A clean build of the preface and the probe: its book, output, cache, log and snapshot."""
+    root = tmp_path_factory.mktemp("first")
+    book, out, cache = make_book(root / "book"), root / "out", root / "cache"
+    code, log = build(book, out, cache)
+    assert code == 0, log
+    return {"book": book, "out": out, "cache": cache, "log": log, "snapshot": snapshot(out / "html")}
+
+
+def test_package_change_reexecutes_and_prose_change_does_not(first_build):
+    """Editing prose re-executes nothing; editing src/chainrule re-executes every page."""
+    book, out, cache = first_build["book"], first_build["out"], first_build["cache"]
+    assert executed_pages(first_build["log"]) == {"preface", "probe"}, first_build["log"]
+    first = cache_records(cache)
+    assert len(first) == 1, first
+    assert "probe: one" in texts(out / "html", "probe")
+
+    # Prose only: the page is re-read (the HTML changes) but no cell runs again.
+    preface = book / "docs" / "preface.md"
+    preface.write_text(preface.read_text() + "\nA sentence added by the build test.\n")
+    code, log = build(book, out, cache)
+    assert code == 0, log
+    assert executed_pages(log) == set(), f"a prose edit re-executed cells:\n{log}"
+    assert "preface" in cached_pages(log), log
+    assert cache_records(cache) == first, "a prose edit touched jupyter-cache"
+    assert "A sentence added by the build test." in (out / "html" / "preface.html").read_text()
+
+    # The package: every page runs again, and the outputs show the new package.
+    set_probe(book, "two")
+    code, log = build(book, out, cache)
+    assert code == 0, log
+    assert executed_pages(log) == {"preface", "probe"}, f"a change in src/ left outputs stale:\n{log}"
+    assert len(cache_records(cache)) == 2
+    assert "probe: two" in texts(out / "html", "probe")
+    assert "probe: one" not in texts(out / "html", "probe")
+
+
+def test_two_clean_builds_have_identical_outputs(first_build, book, tmp_path):
+    """Two builds from empty caches give the same cell outputs and the same figure bytes."""
+    code, log = build(book, tmp_path / "out", tmp_path / "cache")
+    assert code == 0, log
+    assert executed_pages(log) == {"preface", "probe"}, log
+    a, b = first_build["snapshot"], snapshot(tmp_path / "out" / "html")
+    assert any(o["output_type"] == "display_data" and "image/png" in o["data"] for c in a["probe"] for o in c)
+    assert a["images"], "the probe page has a figure"
+    assert a["preface"] == b["preface"]
+    assert a["probe"] == b["probe"]
+    assert a["images"] == b["images"]
+
+
+def test_failing_cell_fails_the_build_naming_page_and_cell(book, tmp_path):
+    """A cell that raises stops the build; the log names the page, the cell and the error."""
+    probe = book / "docs" / "probe.md"
+    probe.write_text(probe.read_text() + textwrap.dedent(
+        """
+        ```{code-cell} ipython3
+        J_wrong = 1 + 1
+        assert J_wrong == 3, "deliberately wrong"
+        ```
+        """
+    ))
+    code, log = build(book, tmp_path / "out", tmp_path / "cache", pages="probe")
+    log = re.sub(r"\x1b\[[0-9;]*m", "", log)  # IPython colours its tracebacks
+    assert code != 0, log
+    assert "probe.md" in log, log  # the page
+    assert "assert J_wrong == 3" in log, log  # the cell
+    assert "AssertionError: deliberately wrong" in log, log  # why
+    # Number and line of the failing cell, added to myst-nb's message by conf.py.
+    line = probe.read_text().splitlines().index("J_wrong = 1 + 1") + 1
+    assert f"The failing cell is code cell 3 of this page, code from line {line}." in log, log
+
+
+def test_missing_mathjax_fails_the_build(book, tmp_path):
+    """Without a staged MathJax the HTML build stops (no CDN fallback)."""
+    code, log = build(book, tmp_path / "out", tmp_path / "cache", pages="probe", mathjax=tmp_path / "nothing")
+    assert code != 0
+    assert "MathJax is not staged" in log, log
+    assert "never falls back to a CDN" in log
