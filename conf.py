@@ -50,7 +50,9 @@ myst_dmath_double_inline = True
 # leave stale outputs. Keying the cache directory on a hash of the package's
 # source makes any change to the package re-execute every page.
 _src_hash = hashlib.sha256()
-for _path in sorted((ROOT / "src" / "chainrule").rglob("*.py")):
+# Data files that pages read (docs/_data/, e.g. the benchmark results) are inputs too.
+_inputs = [*(ROOT / "src" / "chainrule").rglob("*.py"), *(ROOT / "docs" / "_data").glob("*")]
+for _path in sorted(_inputs):
     _src_hash.update(_path.relative_to(ROOT).as_posix().encode())
     _src_hash.update(_path.read_bytes())
 nb_execution_mode = "cache"
