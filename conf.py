@@ -63,6 +63,8 @@ nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 nb_execution_timeout = 300
 nb_merge_streams = True
+# Markdown that cells output (the appendix's tables) is parsed as MyST: CommonMark has no tables.
+nb_render_markdown_format = "myst"
 
 # --- Maths -----------------------------------------------------------------
 math_numfig = True
