@@ -244,3 +244,10 @@ def test_relative_error():
     assert cr.relative_error([1.0, -1.0], [-1.0, 1.0]) == pytest.approx(1.0)
     # Two vectors near zero are compared absolutely (norm floor 1e-8), not as noise ratios.
     assert cr.relative_error([1e-20], [0.0]) == pytest.approx(1e-12)
+
+
+def test_directional_check_rejects_grads_of_the_wrong_keys(two_layer):
+    params, X, Y, _, grads = two_layer
+    partial = {k: v for k, v in grads.items() if k != "db2"}
+    with pytest.raises(ValueError, match="grads must be a dict with keys"):
+        cr.directional_check(params, X, Y, ["tanh", "sigmoid"], "bce", grads=partial)

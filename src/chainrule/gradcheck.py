@@ -135,6 +135,28 @@ class GradientCheckReport:
             raise AssertionError(str(self))
 
 
+def _float64_problem(params, X, Y, activations, loss, grads):
+    """Checked float64 copies of the arguments of a check, its forward cache, and the gradients."""
+    params64 = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
+    X = as_matrix("X", X).astype(np.float64)
+    AL, cache = forward(params64, X, activations)
+    _, Y = check_targets(AL, Y, loss)
+    Y = Y.astype(np.float64)
+    if grads is None:
+        grads = backward(params64, cache, Y, loss)
+    expected = [f"d{k}" for k in params64]
+    if not isinstance(grads, dict) or sorted(grads) != sorted(expected):
+        got = sorted(grads) if isinstance(grads, dict) else type(grads).__name__
+        raise ValueError(f"grads must be a dict with keys {expected}, got {got}")
+    for k, v in params64.items():
+        if np.shape(grads[f"d{k}"]) != v.shape:
+            raise ValueError(
+                f"grads['d{k}'] must have the shape of params['{k}'] {v.shape}, "
+                f"got {np.shape(grads[f'd{k}'])}"
+            )
+    return params64, X, Y, cache, grads
+
+
 def gradient_check(
     params,
     X,
@@ -202,24 +224,9 @@ def gradient_check(
     """
     eps = check_positive("eps", eps)
     threshold = check_positive("threshold", threshold)
-    params64 = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
-    X = as_matrix("X", X).astype(np.float64)
-    AL, base = forward(params64, X, activations)
-    _, Y = check_targets(AL, Y, loss)
-    Y = Y.astype(np.float64)
+    params64, X, Y, base, grads = _float64_problem(params, X, Y, activations, loss, grads)
     activations = base["activations"]
-    if grads is None:
-        grads = backward(params64, base, Y, loss)
-    expected = [f"d{k}" for k in params64]
-    if not isinstance(grads, dict) or sorted(grads) != sorted(expected):
-        got = sorted(grads) if isinstance(grads, dict) else type(grads).__name__
-        raise ValueError(f"grads must be a dict with keys {expected}, got {got}")
-    for k, v in params64.items():
-        if np.shape(grads[f"d{k}"]) != v.shape:
-            raise ValueError(
-                f"grads['d{k}'] must have the shape of params['{k}'] {v.shape}, "
-                f"got {np.shape(grads[f'd{k}'])}"
-            )
+    AL = base[f"A{len(activations)}"]
 
     J = cost(AL, Y, loss)
 
@@ -290,12 +297,7 @@ def directional_check(params, X, Y, activations, loss="bce", grads=None, *, dire
     True
     """
     check_positive("directions", directions, integer=True)
-    params64 = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
-    X = as_matrix("X", X).astype(np.float64)
-    AL, cache = forward(params64, X, activations)
-    _, Y = check_targets(AL, Y, loss)
-    if grads is None:
-        grads = backward(params64, cache, Y, loss)
+    params64, X, Y, _, grads = _float64_problem(params, X, Y, activations, loss, grads)
     rng = np.random.default_rng(seed)
     worst = 0.0
     for _ in range(int(directions)):
