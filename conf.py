@@ -5,9 +5,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).parent.resolve()
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))  # the book's own Sphinx extensions
+import inventories
 
 project = "Backpropagation, derived and checked"
 author = "The chainrule authors"
@@ -26,6 +29,7 @@ extensions = [
     "sphinx_exercise",
     "sphinx_togglebutton",  # collapses solutions marked :class: dropdown
     "sphinxcontrib.bibtex",
+    "typelinks",  # docs/_ext: types in docstrings link to Python/NumPy/Matplotlib
 ]
 
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "README.md"]
@@ -108,7 +112,9 @@ html_last_updated_fmt = None
 # --- References ------------------------------------------------------------
 bibtex_bibfiles = ["docs/refs.bib"]
 bibtex_default_style = "plain"
-intersphinx_mapping = {}
+# Offline inventories (docs/_ext/inventories.py): Python's official one, vendored, and
+# the NumPy, Matplotlib and scikit-learn objects the book links to. Nothing is fetched.
+intersphinx_mapping = inventories.write(ROOT / "_build" / "intersphinx")
 autodoc_typehints = "none"
 napoleon_numpy_docstring = True
 napoleon_google_docstring = False

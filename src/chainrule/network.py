@@ -50,7 +50,7 @@ def init_params(layer_sizes: Sequence[int], seed=0, *, init: str = "xavier", dty
     layer_sizes : sequence of int
         ``[n0, n1, ..., nL]``: the input size followed by the size of every layer.
     seed : int or numpy.random.Generator, default 0
-        Seed of ``np.random.default_rng``; the same seed gives the same weights.
+        Seed of :func:`numpy.random.default_rng`; the same seed gives the same weights.
     init : {"xavier", "he", "small", "zeros"}, default "xavier"
         Standard deviation of the weights: :math:`\sqrt{1/n_{l-1}}` (Glorot/Xavier,
         suits tanh and sigmoid), :math:`\sqrt{2/n_{l-1}}` (He, suits ReLU), a fixed

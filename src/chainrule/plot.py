@@ -47,7 +47,22 @@ def _plt():
 
 
 def new_axes(ncols=1, width=5.5, height=4.0):
-    """A figure with ``ncols`` axes side by side in the book's style; returns ``(fig, axes)``.
+    """A figure with ``ncols`` axes side by side in the book's style.
+
+    Parameters
+    ----------
+    ncols : int
+        Number of axes, side by side.
+    width, height : float
+        Size of each axes' share of the figure, in inches.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        The figure (constrained layout).
+    axes : matplotlib.axes.Axes or ndarray of matplotlib.axes.Axes
+        One axes when ``ncols`` is 1, else an array of ``ncols`` axes, as
+        :func:`matplotlib.pyplot.subplots` returns them.
 
     Examples
     --------
@@ -72,7 +87,7 @@ def contour_path(surface, paths, *, ax=None, extent=None, levels=25, star=True):
         ``surface(W1, W2)`` evaluated on grids (e.g. :class:`chainrule.surfaces.Quadratic`).
     paths : dict
         ``{label: ndarray of shape (k, 2)}`` from :func:`chainrule.surfaces.descend`.
-    ax : matplotlib Axes, optional
+    ax : matplotlib.axes.Axes, optional
     extent : (xmin, xmax, ymin, ymax), optional
         Default: a margin around all paths and the minimum.
     levels : int
@@ -82,7 +97,7 @@ def contour_path(surface, paths, *, ax=None, extent=None, levels=25, star=True):
 
     Returns
     -------
-    matplotlib Axes
+    matplotlib.axes.Axes
 
     Examples
     --------
@@ -129,9 +144,20 @@ def contour_path(surface, paths, *, ax=None, extent=None, levels=25, star=True):
 def loss_curves(curves, *, ax=None, log=True, xlabel="step", ylabel="cost J"):
     """Plot several loss curves ``{label: sequence of costs}`` on one axes.
 
+    Parameters
+    ----------
+    curves : dict
+        ``{label: sequence of float}``, one cost per step (or epoch) for each curve.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure if omitted.
+    log : bool
+        Logarithmic cost axis (the default: costs fall over decades).
+    xlabel, ylabel : str
+        Axis labels.
+
     Returns
     -------
-    matplotlib Axes
+    matplotlib.axes.Axes
 
     Examples
     --------
@@ -159,11 +185,26 @@ def loss_curves(curves, *, ax=None, log=True, xlabel="step", ylabel="cost J"):
 def decision_boundary(params, activations, X, Y, *, ax=None, resolution=200, title=None):
     """Shade the plane by the network's prediction and scatter the data on top.
 
-    ``Y`` is ``(1, m)`` with labels 0/1 or one-hot ``(K, m)``.
+    Parameters
+    ----------
+    params : dict
+        A trained network's parameters.
+    activations : list of str
+        One activation name per layer, as for :func:`chainrule.forward`.
+    X : ndarray of shape (2, m)
+        Two-dimensional inputs, one example per column.
+    Y : ndarray of shape (1, m) or (K, m)
+        Labels 0/1, or one-hot columns for ``K`` classes.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure if omitted.
+    resolution : int
+        Grid points per side of the shaded prediction map.
+    title : str, optional
+        Title of the axes.
 
     Returns
     -------
-    matplotlib Axes
+    matplotlib.axes.Axes
 
     Examples
     --------
