@@ -61,7 +61,7 @@ def make_book(dest: Path, probe: str = "one") -> Path:
     (dest / "docs").mkdir()
     for name in ("index.md", "api.md", "bibliography.md", "preface.md", "refs.bib"):
         shutil.copy2(ROOT / "docs" / name, dest / "docs" / name)
-    for name in ("_static", "_templates"):
+    for name in ("_static", "_templates", "_ext", "_intersphinx"):
         if (ROOT / "docs" / name).is_dir():
             shutil.copytree(ROOT / "docs" / name, dest / "docs" / name)
     (dest / "docs" / "probe.md").write_text(PROBE)
