@@ -1,7 +1,8 @@
-"""Sessions: lint, tests, doctest, docs, browser, buildtests, notebooks (see README.md)."""
+"""Sessions: lint, tests, doctest, docs, browser, buildtests, notebooks, bench (see README.md)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -33,10 +34,20 @@ LINT_PATHS = ("src", "tests", "tests_browser", "tests_build", "docs/_ext", "noxf
 
 
 def install(session: nox.Session, *groups: str) -> None:
-    """Install the package (editable, so kernels import it) and dependency groups."""
+    """Install the package (editable, so kernels import it) and dependency groups.
+
+    Skipped when this environment already holds them for the current pyproject.toml
+    (a stamp in the environment): the installer's own no-op check costs about a second,
+    a third of a no-change book rebuild. CI always installs.
+    """
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + repr(groups).encode()).hexdigest()
+    stamp = Path(session.virtualenv.location) / "chainrule-installed.txt"
+    if not os.environ.get("CI") and stamp.is_file() and stamp.read_text() == wanted:
+        return
     session.install("-e", ".")
     for group in groups:
         session.install(*nox.project.dependency_groups(PYPROJECT, group))
+    stamp.write_text(wanted)
 
 
 def npm_install(session: nox.Session, prefix: Path, packages: tuple[str, ...]) -> Path:
@@ -178,3 +189,27 @@ def notebooks(session: nox.Session) -> None:
     session.run(
         "pytest", "tests_build/test_notebooks.py", "-p", "no:cacheprovider", *session.posargs, env=ENV,
     )
+
+
+# The benchmark's reference, installed in its session only. A CPU build: on these machines
+# the wheel lies in the directory $PIP_FIND_LINKS names (uv ignores that variable, so it is
+# passed on); elsewhere it comes from PyTorch's CPU index. Plain PyPI would bring the
+# multi-GB CUDA build.
+TORCH = "torch==2.13.0"
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Not a test: chainrule's training step against PyTorch CPU, scikit-learn and the GEMM limit.
+
+    Writes _build/bench/bench.{json,md}. ``-- --save-book`` also updates
+    docs/_data/bench.json (the performance appendix); ``-- --build`` times a cold and a
+    no-change book build; ``-- --quick`` runs two shapes only.
+    """
+    install(session, "bench")
+    if links := os.environ.get("PIP_FIND_LINKS"):
+        session.install("--find-links", links, TORCH)
+    else:
+        session.install("--index-url", TORCH_CPU_INDEX, TORCH)
+    session.run("python", "benchmarks/bench.py", *session.posargs, env=ENV)

@@ -53,12 +53,12 @@ def chainrule_step(shape, dtype, hidden):
     X, Y, params = make_problem(shape, dtype)
     out, loss = output_of(shape)
     acts = [hidden, out]
-    state = {"params": params}
+    optimizer = cr.optim.GradientDescent(LEARNING_RATE)  # in place, as cr.train updates
 
     def step():
-        AL, cache = cr.forward(state["params"], X, acts)
-        grads = cr.backward(state["params"], cache, Y, loss)
-        state["params"] = cr.update_params(state["params"], grads, LEARNING_RATE)
+        _, cache = cr.forward(params, X, acts)
+        grads = cr.backward(params, cache, Y, loss)
+        optimizer.step(params, grads)
 
     return step
 

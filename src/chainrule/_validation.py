@@ -62,8 +62,18 @@ def all_finite(arr) -> bool:
     return bool(np.isfinite(arr).all())
 
 
+# L -> the key set {"W1", "b1", ..., "WL", "bL"}: the common case is one set comparison.
+_KEYS: dict[int, frozenset[str]] = {}
+
+
 def layer_count(params) -> int:
     """Number of layers L in ``params``; check that W1, b1, ..., WL, bL are all there."""
+    L = len(params) // 2 if type(params) is dict else 0
+    keys = _KEYS.get(L)
+    if keys is None and 0 < L < 1000:
+        keys = _KEYS[L] = frozenset(f"{p}{l}" for p in "Wb" for l in range(1, L + 1))
+    if keys is not None and params.keys() == keys:
+        return L
     if not isinstance(params, Mapping):
         raise TypeError(f"params must be a dict like {{'W1': ..., 'b1': ...}}, got {type(params).__name__}")
     L = 0
@@ -80,8 +90,13 @@ def layer_count(params) -> int:
     return L
 
 
-def check_params(params) -> int:
-    """Check shapes of every ``W[l]`` and ``b[l]``; return the number of layers."""
+def check_params(params, *, finite: bool = True) -> int:
+    """Check shapes (and, unless ``finite=False``, finiteness) of every ``W[l]`` and ``b[l]``.
+
+    Returns the number of layers. :func:`chainrule.forward` skips the finiteness pass:
+    a NaN or infinite parameter makes its layer's ``Z`` non-finite, which forward
+    checks anyway, and only then is this called again to name the parameter.
+    """
     L = layer_count(params)
     n_prev = None
     for l in range(1, L + 1):
@@ -91,13 +106,13 @@ def check_params(params) -> int:
                 f"params['W{l}'] must be a 2-D matrix of shape (n{l}, n{l - 1}), got shape "
                 f"{params[f'W{l}'].shape}"
             )
-        W = as_matrix(f"params['W{l}']", params[f"W{l}"])
+        W = as_matrix(f"params['W{l}']", params[f"W{l}"], finite=finite)
         if isinstance(params[f"b{l}"], np.ndarray) and params[f"b{l}"].ndim == 1:
             raise ValueError(
                 f"params['b{l}'] must be a column of shape ({W.shape[0]}, 1) to match W{l} of "
                 f"shape {W.shape}, got {params[f'b{l}'].shape} (use b.reshape(-1, 1))"
             )
-        b = as_matrix(f"params['b{l}']", params[f"b{l}"])
+        b = as_matrix(f"params['b{l}']", params[f"b{l}"], finite=finite)
         if n_prev is not None and W.shape[1] != n_prev:
             raise ValueError(
                 f"params['W{l}'] must have shape (n{l}, {n_prev}) because W{l - 1} has "

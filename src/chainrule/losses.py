@@ -192,8 +192,11 @@ def check_targets(AL, Y, loss: str):
     ValueError: Y must hold labels 0 or 1 for loss 'bce', got values [0.0, 2.0]
     """
     check_names("loss", loss, list(LOSSES))
-    AL = as_matrix("AL", AL)
-    Y = as_matrix("Y", Y)
+    # Finiteness is implied by the label and range tests of the cross-entropies (NaN
+    # and inf fail them), so it is tested on its own only for mse or when they fail.
+    probabilities = loss in ("bce", "ce")
+    AL = as_matrix("AL", AL, finite=not probabilities)
+    Y = as_matrix("Y", Y, finite=not probabilities)
     if Y.shape != AL.shape:
         raise ValueError(
             f"Y must have the shape of AL {AL.shape} (one column per example), got {Y.shape}"
@@ -201,18 +204,21 @@ def check_targets(AL, Y, loss: str):
     # Checked here, not only in cost(): backward and gradient_check would divide by m = 0.
     if AL.shape[1] == 0:
         raise ValueError(f"AL must have at least one column (example), got shape {AL.shape}")
-    if loss == "bce" and not np.all((Y == 0) | (Y == 1)):
-        values = np.unique(Y)[:5].tolist()
-        raise ValueError(f"Y must hold labels 0 or 1 for loss 'bce', got values {values}")
-    if loss == "ce":
-        one_hot = np.all((Y == 0) | (Y == 1)) and np.all(Y.sum(axis=0) == 1)
-        if not one_hot:
-            bad = np.flatnonzero(~(np.all((Y == 0) | (Y == 1), axis=0) & (Y.sum(axis=0) == 1)))
-            raise ValueError(
-                "Y must be one-hot for loss 'ce' (each column a single 1, the rest 0); "
-                f"columns {bad[:5].tolist()} are not"
-            )
-    if loss in ("bce", "ce") and AL.size and (AL.min() < 0 or AL.max() > 1):
+    if not probabilities:
+        return AL, Y
+    labels01 = (Y == 0) | (Y == 1)
+    if not (labels01.all() and (loss == "bce" or (Y.sum(axis=0) == 1).all())):
+        as_matrix("Y", Y)  # a NaN or inf label: say so first
+        if loss == "bce":
+            values = np.unique(Y)[:5].tolist()
+            raise ValueError(f"Y must hold labels 0 or 1 for loss 'bce', got values {values}")
+        bad = np.flatnonzero(~(labels01.all(axis=0) & (Y.sum(axis=0) == 1)))
+        raise ValueError(
+            "Y must be one-hot for loss 'ce' (each column a single 1, the rest 0); "
+            f"columns {bad[:5].tolist()} are not"
+        )
+    if not (AL.min() >= 0 and AL.max() <= 1):
+        as_matrix("AL", AL)
         raise ValueError(
             f"AL must be probabilities in [0, 1] for loss {loss!r}, got values in "
             f"[{float(AL.min()):.4g}, {float(AL.max()):.4g}]; use a 'sigmoid' or "

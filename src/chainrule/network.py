@@ -14,6 +14,7 @@ and backpropagation runs the same chain backwards:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -154,39 +155,50 @@ def forward(params, X, activations):
     >>> AL.shape, cache["Z1"].shape, cache["A1"].shape
     ((1, 5), (3, 5), (3, 5))
     """
-    L = check_params(params)
+    L = check_params(params, finite=False)
     activations = check_activations(activations, L)
     n0 = np.shape(params["W1"])[1]
-    # Finiteness of X is checked through Z1 = W1 X, which is smaller than X when
-    # n1 < n0 and is non-finite whenever X is (NaN and inf survive a product).
-    X = as_matrix("X", X, finite=False)
+    X = as_matrix("X", X, finite=False)  # checked through Z1 below
     if X.shape[0] != n0:
         raise ValueError(
             f"X must have shape (n0, m) = ({n0}, m) to match W1 of shape "
             f"{np.shape(params['W1'])}, got {X.shape}; examples are columns (transpose X?)"
         )
     with np.errstate(over="ignore", invalid="ignore"):
-        Z1 = params["W1"] @ X
-    if not all_finite(Z1):
-        as_matrix("X", X)  # raises, naming X, if X holds NaN or inf
-        raise ValueError(
-            f"X is too large: W1 @ X overflows (largest |X| is {float(np.max(np.abs(X))):.3g}); "
-            "scale the inputs"
-        )
-    return forward_unchecked(params, X, activations, Z1=Z1)
+        AL, cache = forward_unchecked(params, X, activations)
+    # One finiteness test per layer instead of one per input: a NaN or infinite entry
+    # of X, W[l] or b[l] makes Z[l] non-finite (inf * 0 is NaN), so finite Zs clear them
+    # all. Only then are the inputs searched, to name the culprit.
+    if X.shape[1] == 0 or not all(all_finite(cache[f"Z{l}"]) for l in range(1, L + 1)):
+        _explain_non_finite(params, X, cache, L)
+    return AL, cache
 
 
-def forward_unchecked(params, X, activations, start: int = 1, cache=None, Z1=None):
+def _explain_non_finite(params, X, cache, L):
+    """Raise the error that names why a forward pass is not finite (or return if it is)."""
+    check_params(params)  # names a NaN or infinite parameter
+    as_matrix("X", X)  # names X if it holds NaN or inf
+    for l in range(1, L + 1):
+        if not all_finite(cache[f"Z{l}"]):
+            source = "X" if l == 1 else f"A{l - 1}"
+            largest = float(np.max(np.abs(cache[f"A{l - 1}"])))
+            raise ValueError(
+                f"{'X is too large: ' if l == 1 else ''}Z{l} = W{l} {source} + b{l} overflows "
+                f"(largest |{source}| is {largest:.3g}, largest |W{l}| is "
+                f"{float(np.max(np.abs(params[f'W{l}']))):.3g}); scale the inputs or the weights"
+            )
+
+
+def forward_unchecked(params, X, activations, start: int = 1, cache=None):
     """:func:`forward` without the argument checks, optionally resuming at layer ``start``.
 
     For loops that call it thousands of times on arguments already checked
-    (gradient checking, training). Layers before ``start`` are taken from ``cache``;
-    ``Z1``, if given, is the product ``W1 @ X`` already computed.
+    (gradient checking, training). Layers before ``start`` are taken from ``cache``.
     """
     cache = {"A0": X, "activations": activations} if cache is None else dict(cache)
     A = cache[f"A{start - 1}"]
     for l in range(start, len(activations) + 1):
-        Z = Z1 if (l == 1 and Z1 is not None) else params[f"W{l}"] @ A
+        Z = params[f"W{l}"] @ A
         Z += params[f"b{l}"]  # in place: no second (n_l, m) temporary
         A = ACTIVATIONS[activations[l - 1]](Z)
         cache[f"Z{l}"], cache[f"A{l}"] = Z, A
@@ -232,10 +244,11 @@ def backward(params, cache, Y, loss: str = "bce"):
     >>> {name: value.shape for name, value in grads.items()}
     {'dW1': (3, 2), 'db1': (3, 1), 'dW2': (1, 3), 'db2': (1, 1)}
     """
-    L = check_params(params)
+    L = check_params(params, finite=False)  # non-finite gradients are traced back below
     if not isinstance(cache, dict) or "activations" not in cache:
         raise TypeError("cache must be the dict returned by chainrule.forward(params, X, activations)")
-    missing = [k for k in ["A0"] + [f"{p}{l}" for l in range(1, L + 1) for p in "ZA"] if k not in cache]
+    keys = _cache_keys(L)
+    missing = [k for k in keys if k not in cache]
     if missing:
         raise ValueError(
             f"cache does not match params with {L} layers: missing {missing}; pass the cache "
@@ -243,19 +256,34 @@ def backward(params, cache, Y, loss: str = "bce"):
         )
     check_activations(cache["activations"], L)
     AL, Y = check_targets(cache[f"A{L}"], Y, loss)
-    if cache[f"Z{L}"].shape != AL.shape:
-        raise ValueError("cache is inconsistent: Z and A of the output layer differ in shape")
     m = AL.shape[1]
     # A cache from other params would otherwise fail inside a matrix product.
-    for key in ["A0"] + [f"{p}{l}" for l in range(1, L + 1) for p in "ZA"]:
-        l = int(key[1:])
-        n = np.shape(params["W1"])[1] if l == 0 else np.shape(params[f"W{l}"])[0]
-        if np.shape(cache[key]) != (n, m):
+    sizes = [np.shape(params["W1"])[1]] + [np.shape(params[f"W{l}"])[0] for l in range(1, L + 1)]
+    for key in keys:
+        expected = (sizes[int(key[1:])], m)
+        if np.shape(cache[key]) != expected:
             raise ValueError(
                 f"cache does not match params: cache[{key!r}] has shape {np.shape(cache[key])}, "
-                f"expected {(n, m)}; pass the cache returned by forward() with these params"
+                f"expected {expected}; pass the cache returned by forward() with these params"
             )
-    return backward_unchecked(params, cache, Y, loss)
+    with np.errstate(over="ignore", invalid="ignore"):
+        grads = backward_unchecked(params, cache, Y, loss)
+    if not all(all_finite(g) for g in grads.values()):
+        check_params(params)  # names a NaN or infinite parameter
+        for key in keys:
+            as_matrix(f"cache[{key!r}]", cache[key])  # names a non-finite cache entry
+        bad = [k for k, g in grads.items() if not all_finite(g)]
+        raise ValueError(
+            f"the gradients {bad} overflow although params, cache and Y are finite; "
+            "scale the inputs or the weights"
+        )
+    return grads
+
+
+@functools.cache
+def _cache_keys(L: int) -> tuple[str, ...]:
+    """The arrays a cache of ``L`` layers holds: ``("A0", "Z1", "A1", ..., "ZL", "AL")``."""
+    return ("A0", *(f"{p}{l}" for l in range(1, L + 1) for p in "ZA"))
 
 
 def backward_unchecked(params, cache, Y, loss):
@@ -281,7 +309,7 @@ def backward_unchecked(params, cache, Y, loss):
         # dZ is per example; the 1/m of the mean cost enters here.
         dW = dZ @ A_prev.T
         dW /= m
-        db = np.sum(dZ, axis=1, keepdims=True)
+        db = dZ.sum(axis=1, keepdims=True)
         db /= m
         grads[f"dW{l}"], grads[f"db{l}"] = dW, db
         if l > 1:
