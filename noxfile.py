@@ -30,7 +30,7 @@ MATHJAX = BUILD / "mathjax"
 # axe-core (accessibility rules) is injected into every page by the browser tests.
 BROWSER_NPM_PACKAGES = ("axe-core@4.14.1",)
 BROWSER_NPM = BUILD / "browser-npm"
-LINT_PATHS = ("src", "tests", "tests_browser", "tests_build", "docs/_ext", "noxfile.py", "conf.py")
+LINT_PATHS = ("src", "tests", "tests_browser", "tests_build", "benchmarks", "docs/_ext", "noxfile.py", "conf.py")
 
 
 def install(session: nox.Session, *groups: str) -> None:
