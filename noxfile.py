@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import platform
 import shutil
 from pathlib import Path
 
@@ -145,6 +146,42 @@ def docs(session: nox.Session) -> None:
         shutil.rmtree(BUILD / "html", ignore_errors=True)
     session.run("sphinx-build", *args, "docs", str(BUILD / "html"), env=ENV)
     session.log(f"The book is at {BUILD / 'html' / 'index.html'}")
+
+
+# CPUs the book is executed on besides the build machine's own: NumPy's SIMD dispatch and
+# OpenBLAS's kernels held back to older instruction sets. Matrix products and functions
+# such as np.power round differently on each (FMA or not, vector widths), so a claim that
+# holds only to the last bit on one CPU fails here. Names: NumPy 2.4's feature groups.
+OTHER_CPUS = {
+    "avx2": {"NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR", "OPENBLAS_CORETYPE": "Haswell"},
+    # AVX without FMA: the products round differently from every FMA machine.
+    "avx": {"NPY_DISABLE_CPU_FEATURES": "X86_V3 X86_V4 AVX512_ICL AVX512_SPR",
+            "OPENBLAS_CORETYPE": "Sandybridge"},
+}
+
+
+@nox.session
+def cpus(session: nox.Session) -> None:
+    """Execute every page as if on older CPUs (AVX2 and AVX kernels); every assertion must hold.
+
+    A cell that asserts a rounding accident of the build machine passes `docs` and fails
+    on the next machine. The pages are executed and cross-referenced strictly (Sphinx's
+    dummy builder: no HTML is written), each variant with its own execution cache.
+    """
+    if platform.machine() not in ("x86_64", "AMD64"):
+        session.skip(f"the kernel variants are x86-64 ones; this machine is {platform.machine()}")
+    install(session, "docs")
+    names = session.posargs or list(OTHER_CPUS)
+    for name in names:
+        out = BUILD / "cpus" / name
+        if os.environ.get("CI"):
+            shutil.rmtree(out, ignore_errors=True)
+        env = {**ENV, **OTHER_CPUS[name], "CHAINRULE_NB_CACHE": str(out / "cache")}
+        session.log(f"executing the book with {name} kernels: {OTHER_CPUS[name]}")
+        session.run(
+            "sphinx-build", "-b", "dummy", "-c", ".", "-n", "-W", "--keep-going", "-q",
+            "-d", str(out / "doctrees"), "docs", str(out / "dummy"), env=env,
+        )
 
 
 @nox.session
