@@ -162,22 +162,25 @@ OTHER_CPUS = {
 
 @nox.session
 def cpus(session: nox.Session) -> None:
-    """Execute every page as if on older CPUs (AVX2 and AVX kernels); every assertion must hold.
+    """Run the tests and execute every page as if on older CPUs (AVX2 and AVX kernels).
 
-    A cell that asserts a rounding accident of the build machine passes `docs` and fails
-    on the next machine. The pages are executed and cross-referenced strictly (Sphinx's
-    dummy builder: no HTML is written), each variant with its own execution cache.
+    A cell or test that asserts a rounding accident of the build machine passes `docs`
+    and `tests` and fails on the next machine. For each variant: the pytest suite, the
+    package's doctests, and every page executed and cross-referenced strictly (Sphinx's
+    dummy builder: no HTML is written) with its own execution cache.
     """
     if platform.machine() not in ("x86_64", "AMD64"):
         session.skip(f"the kernel variants are x86-64 ones; this machine is {platform.machine()}")
-    install(session, "docs")
+    install(session, "docs", "test")
     names = session.posargs or list(OTHER_CPUS)
     for name in names:
         out = BUILD / "cpus" / name
         if os.environ.get("CI"):
             shutil.rmtree(out, ignore_errors=True)
         env = {**ENV, **OTHER_CPUS[name], "CHAINRULE_NB_CACHE": str(out / "cache")}
-        session.log(f"executing the book with {name} kernels: {OTHER_CPUS[name]}")
+        session.log(f"tests and book with {name} kernels: {OTHER_CPUS[name]}")
+        session.run("pytest", "-q", "-p", "no:cacheprovider", env=env)
+        session.run("pytest", "-q", "--doctest-modules", "src", "-p", "no:cacheprovider", env=env)
         session.run(
             "sphinx-build", "-b", "dummy", "-c", ".", "-n", "-W", "--keep-going", "-q",
             "-d", str(out / "doctrees"), "docs", str(out / "dummy"), env=env,
