@@ -116,6 +116,7 @@ bibtex_default_style = "plain"
 # the NumPy, Matplotlib and scikit-learn objects the book links to. Nothing is fetched.
 intersphinx_mapping = inventories.write(ROOT / "_build" / "intersphinx")
 autodoc_typehints = "none"
+autodoc_preserve_defaults = True  # "dtype=np.float64" as written, not "<class 'numpy.float64'>"
 napoleon_numpy_docstring = True
 napoleon_google_docstring = False
 
