@@ -5,6 +5,7 @@ Every message names the argument, says what was expected and what came.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -62,18 +63,17 @@ def all_finite(arr) -> bool:
     return bool(np.isfinite(arr).all())
 
 
-# L -> the key set {"W1", "b1", ..., "WL", "bL"}: the common case is one set comparison.
-_KEYS: dict[int, frozenset[str]] = {}
+@functools.lru_cache(maxsize=64)
+def _param_keys(L: int) -> frozenset[str]:
+    """The keys of a network of ``L`` layers: ``{"W1", "b1", ..., "WL", "bL"}``."""
+    return frozenset(f"{p}{l}" for p in "Wb" for l in range(1, L + 1))
 
 
 def layer_count(params) -> int:
     """Number of layers L in ``params``; check that W1, b1, ..., WL, bL are all there."""
-    L = len(params) // 2 if type(params) is dict else 0
-    keys = _KEYS.get(L)
-    if keys is None and 0 < L < 1000:
-        keys = _KEYS[L] = frozenset(f"{p}{l}" for p in "Wb" for l in range(1, L + 1))
-    if keys is not None and params.keys() == keys:
-        return L
+    # The common case is one set comparison; anything else gets the full diagnosis below.
+    if type(params) is dict and params and params.keys() == _param_keys(len(params) // 2):
+        return len(params) // 2
     if not isinstance(params, Mapping):
         raise TypeError(f"params must be a dict like {{'W1': ..., 'b1': ...}}, got {type(params).__name__}")
     L = 0
@@ -82,7 +82,7 @@ def layer_count(params) -> int:
     if L == 0:
         raise ValueError(f"params must hold 'W1', 'b1', ...; got keys {sorted(params)}")
     missing = [f"b{l}" for l in range(1, L + 1) if f"b{l}" not in params]
-    extra = sorted(k for k in params if k not in {f"{p}{l}" for p in "Wb" for l in range(1, L + 1)})
+    extra = sorted(k for k in params if k not in _param_keys(L))
     if missing or extra:
         raise ValueError(
             f"params must hold exactly W1..W{L} and b1..b{L}; missing {missing}, unexpected {extra}"
