@@ -97,34 +97,58 @@ def check_params(params, *, finite: bool = True) -> int:
     a NaN or infinite parameter makes its layer's ``Z`` non-finite, which forward
     checks anyway, and only then is this called again to name the parameter.
     """
+    return len(layer_sizes(params, finite=finite)) - 1
+
+
+def layer_sizes(params, *, finite: bool = True) -> tuple[int, ...]:
+    """:func:`check_params`, returning the layer sizes ``(n0, n1, ..., nL)`` instead of L."""
     L = layer_count(params)
-    n_prev = None
-    for l in range(1, L + 1):
-        # A 1-D W or b is a common slip; as_matrix's hint about examples as columns would mislead.
-        if isinstance(params[f"W{l}"], np.ndarray) and params[f"W{l}"].ndim == 1:
+    sizes = []
+    for W_key, b_key, W_name, b_name in _layer_names(L):
+        W, b = params[W_key], params[b_key]
+        if finite or not (_is_float_matrix(W) and _is_float_matrix(b)):
+            W, b = _check_layer(W, b, W_name, b_name, W_key[1:], finite)
+        if sizes and W.shape[1] != sizes[-1]:
             raise ValueError(
-                f"params['W{l}'] must be a 2-D matrix of shape (n{l}, n{l - 1}), got shape "
-                f"{params[f'W{l}'].shape}"
-            )
-        W = as_matrix(f"params['W{l}']", params[f"W{l}"], finite=finite)
-        if isinstance(params[f"b{l}"], np.ndarray) and params[f"b{l}"].ndim == 1:
-            raise ValueError(
-                f"params['b{l}'] must be a column of shape ({W.shape[0]}, 1) to match W{l} of "
-                f"shape {W.shape}, got {params[f'b{l}'].shape} (use b.reshape(-1, 1))"
-            )
-        b = as_matrix(f"params['b{l}']", params[f"b{l}"], finite=finite)
-        if n_prev is not None and W.shape[1] != n_prev:
-            raise ValueError(
-                f"params['W{l}'] must have shape (n{l}, {n_prev}) because W{l - 1} has "
-                f"{n_prev} rows, got {W.shape}"
+                f"{W_name} must have shape (n{W_key[1:]}, {sizes[-1]}) because W{len(sizes) - 1} "
+                f"has {sizes[-1]} rows, got {W.shape}"
             )
         if b.shape != (W.shape[0], 1):
             raise ValueError(
-                f"params['b{l}'] must be a column of shape ({W.shape[0]}, 1) to match "
-                f"W{l} of shape {W.shape}, got {b.shape}"
+                f"{b_name} must be a column of shape ({W.shape[0]}, 1) to match "
+                f"W{W_key[1:]} of shape {W.shape}, got {b.shape}"
             )
-        n_prev = W.shape[0]
-    return L
+        if not sizes:
+            sizes.append(W.shape[1])
+        sizes.append(W.shape[0])
+    return tuple(sizes)
+
+
+def _is_float_matrix(value) -> bool:
+    return type(value) is np.ndarray and value.ndim == 2 and value.dtype.kind == "f"
+
+
+@functools.lru_cache(maxsize=64)
+def _layer_names(L: int) -> tuple[tuple[str, str, str, str], ...]:
+    """Keys and message names of every layer: ``(("W1", "b1", "params['W1']", "params['b1']"), ...)``.
+
+    Built once per depth, so the common, valid call formats no strings.
+    """
+    return tuple((f"W{l}", f"b{l}", f"params['W{l}']", f"params['b{l}']") for l in range(1, L + 1))
+
+
+def _check_layer(W, b, W_name, b_name, l, finite):
+    """Return ``W`` and ``b`` as float matrices or raise the error that says what is wrong."""
+    # A 1-D W or b is a common slip; as_matrix's hint about examples as columns would mislead.
+    if isinstance(W, np.ndarray) and W.ndim == 1:
+        raise ValueError(f"{W_name} must be a 2-D matrix of shape (n{l}, n{int(l) - 1}), got shape {W.shape}")
+    W = as_matrix(W_name, W, finite=finite)
+    if isinstance(b, np.ndarray) and b.ndim == 1:
+        raise ValueError(
+            f"{b_name} must be a column of shape ({W.shape[0]}, 1) to match W{l} of "
+            f"shape {W.shape}, got {b.shape} (use b.reshape(-1, 1))"
+        )
+    return W, as_matrix(b_name, b, finite=finite)
 
 
 def check_names(name: str, value, valid: Sequence[str]) -> str:

@@ -191,7 +191,8 @@ def check_targets(AL, Y, loss: str):
     ...
     ValueError: Y must hold labels 0 or 1 for loss 'bce', got values [0.0, 2.0]
     """
-    check_names("loss", loss, list(LOSSES))
+    if type(loss) is not str or loss not in LOSSES:
+        check_names("loss", loss, list(LOSSES))
     # Finiteness is implied by the label and range tests of the cross-entropies (NaN
     # and inf fail them), so it is tested on its own only for mse or when they fail.
     probabilities = loss in ("bce", "ce")
@@ -206,12 +207,17 @@ def check_targets(AL, Y, loss: str):
         raise ValueError(f"AL must have at least one column (example), got shape {AL.shape}")
     if not probabilities:
         return AL, Y
-    labels01 = (Y == 0) | (Y == 1)
-    if not (labels01.all() and (loss == "bce" or (Y.sum(axis=0) == 1).all())):
+    if loss == "bce":
+        # Every entry is 0 or 1 when every non-zero entry is a 1 (NaN is non-zero, not 1).
+        labels_ok = np.count_nonzero(Y) == np.count_nonzero(Y == 1)
+    else:
+        labels_ok = ((Y == 0) | (Y == 1)).all() and (Y.sum(axis=0) == 1).all()
+    if not labels_ok:
         as_matrix("Y", Y)  # a NaN or inf label: say so first
         if loss == "bce":
             values = np.unique(Y)[:5].tolist()
             raise ValueError(f"Y must hold labels 0 or 1 for loss 'bce', got values {values}")
+        labels01 = (Y == 0) | (Y == 1)
         bad = np.flatnonzero(~(labels01.all(axis=0) & (Y.sum(axis=0) == 1)))
         raise ValueError(
             "Y must be one-hot for loss 'ce' (each column a single 1, the rest 0); "

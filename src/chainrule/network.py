@@ -106,6 +106,15 @@ def check_activations(activations, L: int) -> list[str]:
     ...
     ValueError: activations[0] is 'softmax', but softmax is only allowed on the output layer (layer 2)
     """
+    # The same few lists are checked at every step of a training loop: remember valid ones.
+    if type(activations) in (list, tuple) and all(type(a) is str for a in activations):
+        return list(_check_activation_names(tuple(activations), L))
+    return list(_check_activation_names.__wrapped__(activations, L))
+
+
+@functools.lru_cache(maxsize=256)
+def _check_activation_names(activations, L: int):
+    # lru_cache remembers only calls that return, so an invalid list raises every time.
     if isinstance(activations, str) or not isinstance(activations, Sequence):
         raise TypeError(
             f"activations must be a list of {L} names, one per layer, got {activations!r}"
@@ -122,7 +131,7 @@ def check_activations(activations, L: int) -> list[str]:
                 f"activations[{l}] is 'softmax', but softmax is only allowed on the "
                 f"output layer (layer {L})"
             )
-    return list(activations)
+    return activations
 
 
 def forward(params, X, activations):
