@@ -5,6 +5,7 @@ a bare numpy broadcasting ValueError or an IndexError would not match.
 """
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -268,3 +269,33 @@ def test_valid_names_are_listed_in_full():
         cr.forward(PARAMS, X, ["tanh", "Sigmoid"])
     for name in cr.activations.ACTIVATIONS:
         assert repr(name) in str(info.value)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(3, 5), (128, 129), (257, 300), (7, 20000), (20000, 7)])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_all_finite_finds_every_nan_and_inf(shape, dtype, order):
+    # Large matrices take the summing path: a single bad entry anywhere (the edges of
+    # the BLAS kernels' blocks included) must still be found, and finite ones pass.
+    from chainrule._validation import all_finite
+
+    rng = np.random.default_rng(sum(shape))
+    a = np.asarray(rng.standard_normal(shape), dtype=dtype, order=order)
+    assert all_finite(a)
+    assert all_finite(a.T)
+    positions = [(0, 0), (shape[0] - 1, shape[1] - 1), (shape[0] // 2, shape[1] - 1)]
+    positions += [tuple(int(rng.integers(n)) for n in shape) for _ in range(5)]
+    for i, j in positions:
+        for bad in (np.nan, np.inf, -np.inf):
+            b = a.copy(order=order)
+            b[i, j] = bad
+            assert not all_finite(b), (i, j, bad)
+            assert not all_finite(b.T), (i, j, bad)
+    # inf and -inf whose sum is NaN, and finite entries whose sum overflows.
+    b = a.copy(order=order)
+    b[0, 0], b[-1, -1] = np.inf, -np.inf
+    assert not all_finite(b)
+    big = np.full(shape, np.finfo(dtype).max / 2, dtype=dtype, order=order)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the overflow of the sum is silent
+        assert all_finite(big)

@@ -52,15 +52,27 @@ def _to_float_array(name, value):
 def all_finite(arr) -> bool:
     """True if no entry of ``arr`` is NaN or infinite, in one pass and without a temporary.
 
-    The sum of finite numbers is NaN or infinite only when it overflows, which the
-    slow exact test then rules out.
+    A large float matrix is summed by two matrix-vector products, which read it once
+    at memory speed on every core; a NaN or infinite entry makes the sum NaN or
+    infinite, and so does an overflow of finite entries, which the exact test then
+    rules out.
     """
-    if arr.size < 65536:  # small: the direct test is cheaper than entering errstate
+    if arr.size < _SUM_TEST_MIN_SIZE or arr.ndim != 2 or arr.dtype.char not in "fd":
         return bool(np.isfinite(arr).all())
     with np.errstate(over="ignore", invalid="ignore"):
-        if np.isfinite(np.add.reduce(arr, axis=None)):
-            return True
-    return bool(np.isfinite(arr).all())
+        total = (arr @ _ones(arr.shape[1], arr.dtype.char)) @ _ones(arr.shape[0], arr.dtype.char)
+    return bool(np.isfinite(total)) or bool(np.isfinite(arr).all())
+
+
+# Below about this many entries isfinite().all() is as fast (measured on 2 cores, AMD Zen 3).
+_SUM_TEST_MIN_SIZE = 100_000
+
+
+@functools.lru_cache(maxsize=32)
+def _ones(n: int, dtype: str) -> np.ndarray:
+    ones = np.ones(n, dtype)
+    ones.flags.writeable = False
+    return ones
 
 
 @functools.lru_cache(maxsize=64)
@@ -97,10 +109,10 @@ def check_params(params, *, finite: bool = True) -> int:
     a NaN or infinite parameter makes its layer's ``Z`` non-finite, which forward
     checks anyway, and only then is this called again to name the parameter.
     """
-    return len(layer_sizes(params, finite=finite)) - 1
+    return len(param_sizes(params, finite=finite)) - 1
 
 
-def layer_sizes(params, *, finite: bool = True) -> tuple[int, ...]:
+def param_sizes(params, *, finite: bool = True) -> tuple[int, ...]:
     """:func:`check_params`, returning the layer sizes ``(n0, n1, ..., nL)`` instead of L."""
     L = layer_count(params)
     sizes = []

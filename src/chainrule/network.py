@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._validation import all_finite, as_matrix, check_names, check_params
+from ._validation import all_finite, as_matrix, check_names, check_params, param_sizes
 from .activations import ACTIVATIONS, DERIVATIVES, softmax_backward
 from .losses import CANONICAL_OUTPUT, LOSS_GRADIENTS, check_targets
 
@@ -164,9 +164,9 @@ def forward(params, X, activations):
     >>> AL.shape, cache["Z1"].shape, cache["A1"].shape
     ((1, 5), (3, 5), (3, 5))
     """
-    L = check_params(params, finite=False)
+    sizes = param_sizes(params, finite=False)
+    L, n0 = len(sizes) - 1, sizes[0]
     activations = check_activations(activations, L)
-    n0 = np.shape(params["W1"])[1]
     X = as_matrix("X", X, finite=False)  # checked through Z1 below
     if X.shape[0] != n0:
         raise ValueError(
@@ -253,12 +253,13 @@ def backward(params, cache, Y, loss: str = "bce"):
     >>> {name: value.shape for name, value in grads.items()}
     {'dW1': (3, 2), 'db1': (3, 1), 'dW2': (1, 3), 'db2': (1, 1)}
     """
-    L = check_params(params, finite=False)  # non-finite gradients are traced back below
+    sizes = param_sizes(params, finite=False)  # non-finite gradients are traced back below
+    L = len(sizes) - 1
     if not isinstance(cache, dict) or "activations" not in cache:
         raise TypeError("cache must be the dict returned by chainrule.forward(params, X, activations)")
     keys = _cache_keys(L)
-    missing = [k for k in keys if k not in cache]
-    if missing:
+    if not cache.keys() >= _cache_key_set(L):
+        missing = [k for k in keys if k not in cache]
         raise ValueError(
             f"cache does not match params with {L} layers: missing {missing}; pass the cache "
             "returned by forward() with these params"
@@ -267,13 +268,15 @@ def backward(params, cache, Y, loss: str = "bce"):
     AL, Y = check_targets(cache[f"A{L}"], Y, loss)
     m = AL.shape[1]
     # A cache from other params would otherwise fail inside a matrix product.
-    sizes = [np.shape(params["W1"])[1]] + [np.shape(params[f"W{l}"])[0] for l in range(1, L + 1)]
-    for key in keys:
-        expected = (sizes[int(key[1:])], m)
-        if np.shape(cache[key]) != expected:
+    expected = [(n, m) for n in sizes]
+    for key, l in _cache_layers(L):
+        value = cache[key]
+        # (.shape of an array first: np.shape costs a call, and most values are arrays)
+        fits = value.shape == expected[l] if type(value) is np.ndarray else np.shape(value) == expected[l]
+        if not fits:
             raise ValueError(
-                f"cache does not match params: cache[{key!r}] has shape {np.shape(cache[key])}, "
-                f"expected {expected}; pass the cache returned by forward() with these params"
+                f"cache does not match params: cache[{key!r}] has shape {np.shape(value)}, "
+                f"expected {expected[l]}; pass the cache returned by forward() with these params"
             )
     with np.errstate(over="ignore", invalid="ignore"):
         grads = backward_unchecked(params, cache, Y, loss)
@@ -293,6 +296,17 @@ def backward(params, cache, Y, loss: str = "bce"):
 def _cache_keys(L: int) -> tuple[str, ...]:
     """The arrays a cache of ``L`` layers holds: ``("A0", "Z1", "A1", ..., "ZL", "AL")``."""
     return ("A0", *(f"{p}{l}" for l in range(1, L + 1) for p in "ZA"))
+
+
+@functools.cache
+def _cache_key_set(L: int) -> frozenset[str]:
+    return frozenset(_cache_keys(L))
+
+
+@functools.cache
+def _cache_layers(L: int) -> tuple[tuple[str, int], ...]:
+    """Each cache key with its layer number: ``(("A0", 0), ("Z1", 1), ("A1", 1), ...)``."""
+    return tuple((key, int(key[1:])) for key in _cache_keys(L))
 
 
 def backward_unchecked(params, cache, Y, loss):
