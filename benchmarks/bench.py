@@ -3,8 +3,9 @@
 Run with ``nox -s bench`` (which installs PyTorch CPU and scikit-learn into its own
 environment). Every implementation starts from the same weights; the timings of
 all implementations of one configuration are interleaved (round-robin) so that a
-burst of load on the machine hits them alike, and medians of many repeats are
-reported as ratios, never as absolute pass/fail times.
+burst of load on the machine hits them alike, each timed sample follows a short idle
+pause and an untimed call (so no library's spinning threads slow the next one), and
+medians of many repeats are reported as ratios, never as absolute pass/fail times.
 
 Writes ``_build/bench/bench.json`` and ``_build/bench/bench.md``.
 """
@@ -28,6 +29,8 @@ import chainrule as cr
 ROOT = Path(__file__).resolve().parents[1]
 SHAPES = [(2, 4, 1, 400), (64, 64, 10, 1797), (784, 128, 10, 256), (784, 256, 10, 6000)]
 LEARNING_RATE = 0.1
+# Idle seconds before each timed sample; 0.05 s proved too short for the threads to settle.
+QUIET_SECONDS = 0.2
 
 
 def make_problem(shape, dtype, seed=0):
@@ -161,13 +164,24 @@ def sklearn_step(shape, dtype, hidden):
     return step
 
 
-def interleaved_medians(funcs, repeats, min_time=0.02):
-    """Median seconds per call of each function, timings interleaved round-robin."""
+def interleaved_medians(funcs, repeats, min_time=0.02, quiet=QUIET_SECONDS):
+    """Median seconds per call of each function, timings interleaved round-robin.
+
+    Before each timed sample the machine is left idle for ``quiet`` seconds and the
+    function is called once untimed. Without that pause the implementations disturb
+    one another: OpenBLAS's worker threads spin for a while after their last product
+    (about 2**28 cycles) and so do PyTorch's OpenMP threads, so whichever library runs
+    next shares the two cores with the previous one's idle threads. Measured on a
+    2-core machine at 784-256-10-6000 float32, that made PyTorch's manual step look
+    4.5x slower than it is when it runs alone, as it does in a training loop.
+    """
     for f in funcs.values():  # warm up (allocations, lazy imports, caches)
         f()
         f()
     inner = {}
     for name, f in funcs.items():  # calls per sample so that a sample lasts >= min_time
+        time.sleep(quiet)
+        f()
         t0 = time.perf_counter()
         f()
         dt = time.perf_counter() - t0
@@ -176,6 +190,8 @@ def interleaved_medians(funcs, repeats, min_time=0.02):
     for _ in range(repeats):
         for name, f in funcs.items():
             k = inner[name]
+            time.sleep(quiet)
+            f()  # untimed: wakes this library's threads, as a training loop keeps them awake
             t0 = time.perf_counter()
             for _ in range(k):
                 f()
@@ -220,7 +236,7 @@ def elementwise_row(n=1_500_000):
             "relu": lambda z=z: np.maximum(z, 0),
             "multiply": lambda z=z: z * z,
         }
-        med = interleaved_medians(funcs, 9, min_time=0.0)
+        med = interleaved_medians(funcs, 9, min_time=0.0, quiet=0.0)
         out[np.dtype(dtype).name] = {k: v / n * 1e9 for k, v in med.items()}
     return out
 
