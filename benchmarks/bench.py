@@ -3,8 +3,8 @@
 Run with ``nox -s bench`` (which installs PyTorch CPU and scikit-learn into its own
 environment). Every implementation starts from the same weights; the timings of
 all implementations of one configuration are interleaved (round-robin) so that a
-burst of load on the machine hits them alike, each timed sample follows a short idle
-pause and an untimed call (so no library's spinning threads slow the next one), and
+burst of load on the machine hits them alike, each timed sample follows a quarter of a
+second of untimed calls (so no library's spinning threads slow the next one), and
 medians of many repeats are reported as ratios, never as absolute pass/fail times.
 
 Writes ``_build/bench/bench.json`` and ``_build/bench/bench.md``.
@@ -29,8 +29,8 @@ import chainrule as cr
 ROOT = Path(__file__).resolve().parents[1]
 SHAPES = [(2, 4, 1, 400), (64, 64, 10, 1797), (784, 128, 10, 256), (784, 256, 10, 6000)]
 LEARNING_RATE = 0.1
-# Idle seconds before each timed sample; 0.05 s proved too short for the threads to settle.
-QUIET_SECONDS = 0.2
+# Untimed running before each timed sample: longer than the other libraries' threads spin.
+SETTLE_SECONDS = 0.25
 
 
 def make_problem(shape, dtype, seed=0):
@@ -164,24 +164,23 @@ def sklearn_step(shape, dtype, hidden):
     return step
 
 
-def interleaved_medians(funcs, repeats, min_time=0.02, quiet=QUIET_SECONDS):
+def interleaved_medians(funcs, repeats, min_time=0.02, settle=SETTLE_SECONDS):
     """Median seconds per call of each function, timings interleaved round-robin.
 
-    Before each timed sample the machine is left idle for ``quiet`` seconds and the
-    function is called once untimed. Without that pause the implementations disturb
-    one another: OpenBLAS's worker threads spin for a while after their last product
-    (about 2**28 cycles) and so do PyTorch's OpenMP threads, so whichever library runs
-    next shares the two cores with the previous one's idle threads. Measured on a
-    2-core machine at 784-256-10-6000 float32, that made PyTorch's manual step look
-    4.5x slower than it is when it runs alone, as it does in a training loop.
+    Before each timed sample the function runs untimed for ``settle`` seconds.
+    Without that the implementations disturb one another: OpenBLAS's worker threads
+    spin for a while after their last product (about 2**28 cycles) and so do
+    PyTorch's OpenMP threads, so whichever library runs next shares the two cores
+    with the previous one's idle threads. Running first, rather than sleeping, also
+    keeps the CPU as busy as a training loop keeps it (an idle pause let this VM's
+    CPU slow down and made every implementation look slower).
     """
     for f in funcs.values():  # warm up (allocations, lazy imports, caches)
         f()
         f()
     inner = {}
     for name, f in funcs.items():  # calls per sample so that a sample lasts >= min_time
-        time.sleep(quiet)
-        f()
+        _run_for(f, settle)
         t0 = time.perf_counter()
         f()
         dt = time.perf_counter() - t0
@@ -190,13 +189,20 @@ def interleaved_medians(funcs, repeats, min_time=0.02, quiet=QUIET_SECONDS):
     for _ in range(repeats):
         for name, f in funcs.items():
             k = inner[name]
-            time.sleep(quiet)
-            f()  # untimed: wakes this library's threads, as a training loop keeps them awake
+            _run_for(f, settle)
             t0 = time.perf_counter()
             for _ in range(k):
                 f()
             samples[name].append((time.perf_counter() - t0) / k)
     return {name: statistics.median(v) for name, v in samples.items()}
+
+
+def _run_for(f, seconds):
+    """Call ``f`` untimed for ``seconds`` (at least once), until only its own threads run."""
+    end = time.perf_counter() + seconds
+    f()
+    while time.perf_counter() < end:
+        f()
 
 
 def gradcheck_row(repeats=3, sample=300):
@@ -236,9 +242,23 @@ def elementwise_row(n=1_500_000):
             "relu": lambda z=z: np.maximum(z, 0),
             "multiply": lambda z=z: z * z,
         }
-        med = interleaved_medians(funcs, 9, min_time=0.0, quiet=0.0)
+        med = interleaved_medians(funcs, 9, min_time=0.0, settle=0.0)
         out[np.dtype(dtype).name] = {k: v / n * 1e9 for k, v in med.items()}
     return out
+
+
+def interference_row(shape=(784, 256, 10, 6000), dtype=np.float32, hidden="tanh", repeats=7):
+    """The same interleaved medians with and without the untimed run before each sample.
+
+    Shows how much one library's spinning threads slow the next one when nothing
+    separates them (see :func:`interleaved_medians`).
+    """
+    funcs = {"chainrule": chainrule_step(shape, dtype, hidden), "gemm_only": gemm_only(shape, dtype, hidden)}
+    with contextlib.suppress(ImportError):
+        funcs["torch_manual"], funcs["torch_autograd"] = torch_steps(shape, dtype, hidden)
+    return {"shape": list(shape), "dtype": np.dtype(dtype).name, "hidden": hidden,
+            "unsettled": interleaved_medians(funcs, repeats, settle=0.0),
+            "settled": interleaved_medians(funcs, repeats)}
 
 
 def build_row():
@@ -280,6 +300,15 @@ print(json.dumps({Path(r.uri).stem: r.data["execution_seconds"] for r in records
 def machine():
     info = {"python": sys.version.split()[0], "numpy": np.__version__, "platform": platform.platform(),
             "processor": platform.processor() or platform.machine(), "cpus": os.cpu_count()}
+    with contextlib.suppress(OSError):  # the CPU's name, where Linux tells it
+        names = [line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                 if line.startswith("model name")]
+        if names:
+            info["cpu"] = names[0]
+    with contextlib.suppress(ImportError, AttributeError):
+        from numpy._core._multiarray_umath import __cpu_features__
+
+        info["simd"] = [name for name in ("AVX2", "FMA3", "AVX512F", "AVX512_SKX") if __cpu_features__.get(name)]
     try:
         from threadpoolctl import threadpool_info
 
@@ -339,7 +368,7 @@ def main(argv=None):
                 rows.append(row)
                 print(format_row(row), flush=True)
     result = {"machine": machine(), "rows": rows, "gradient_check": gradcheck_row(),
-              "elementwise_ns": elementwise_row(),
+              "elementwise_ns": elementwise_row(), "interference": interference_row(),
               "targets": {"ratio_torch": 1.0, "ratio_gemm_784": 1.15, "speedup_vs_sklearn": 3.0}}
     if args.build:
         result["build_seconds"] = build_row()
@@ -395,6 +424,11 @@ def markdown(result):
               "|---|" + "---:|" * len(e["float64"])]
     for dtype, row in e.items():
         lines.append(f"| {dtype} | " + " | ".join(f"{v:.2f}" for v in row.values()) + " |")
+    i = result["interference"]
+    lines += ["", (f"Interference at {'-'.join(map(str, i['shape']))} {i['dtype']} {i['hidden']}, ms per step "
+                   "without / with the untimed run before each sample: "
+                   + ", ".join(f"{k} {i['unsettled'][k] * 1e3:.2f} / {i['settled'][k] * 1e3:.2f}" for k in i["settled"])
+                   + ".")]
     if "build_seconds" in result:
         b = result["build_seconds"]
         slowest = max(b["chapters"], key=b["chapters"].get)
