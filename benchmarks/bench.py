@@ -164,6 +164,17 @@ def sklearn_step(shape, dtype, hidden):
     return step
 
 
+def implementations(shape, dtype, hidden, sklearn=True):
+    """The step of every implementation for one configuration; PyTorch and scikit-learn when installed."""
+    funcs = {"chainrule": chainrule_step(shape, dtype, hidden), "gemm_only": gemm_only(shape, dtype, hidden)}
+    with contextlib.suppress(ImportError):
+        funcs["torch_manual"], funcs["torch_autograd"] = torch_steps(shape, dtype, hidden)
+    if sklearn:
+        with contextlib.suppress(ImportError):
+            funcs["sklearn"] = sklearn_step(shape, dtype, hidden)
+    return funcs
+
+
 def interleaved_medians(funcs, repeats, min_time=0.02, settle=SETTLE_SECONDS):
     """Median seconds per call of each function, timings interleaved round-robin.
 
@@ -253,9 +264,7 @@ def interference_row(shape=(784, 256, 10, 6000), dtype=np.float32, hidden="tanh"
     Shows how much one library's spinning threads slow the next one when nothing
     separates them (see :func:`interleaved_medians`).
     """
-    funcs = {"chainrule": chainrule_step(shape, dtype, hidden), "gemm_only": gemm_only(shape, dtype, hidden)}
-    with contextlib.suppress(ImportError):
-        funcs["torch_manual"], funcs["torch_autograd"] = torch_steps(shape, dtype, hidden)
+    funcs = implementations(shape, dtype, hidden, sklearn=False)
     return {"shape": list(shape), "dtype": np.dtype(dtype).name, "hidden": hidden,
             "unsettled": interleaved_medians(funcs, repeats, settle=0.0),
             "settled": interleaved_medians(funcs, repeats)}
@@ -347,12 +356,7 @@ def main(argv=None):
     for shape in shapes:
         for dtype in (np.float64, np.float32):
             for hidden in ("tanh", "relu"):
-                funcs = {"chainrule": chainrule_step(shape, dtype, hidden),
-                         "gemm_only": gemm_only(shape, dtype, hidden)}
-                with contextlib.suppress(ImportError):
-                    funcs["torch_manual"], funcs["torch_autograd"] = torch_steps(shape, dtype, hidden)
-                with contextlib.suppress(ImportError):
-                    funcs["sklearn"] = sklearn_step(shape, dtype, hidden)
+                funcs = implementations(shape, dtype, hidden)
                 med = interleaved_medians(funcs, repeats)
                 row = {"shape": list(shape), "dtype": np.dtype(dtype).name, "hidden": hidden,
                        "seconds": med}
