@@ -24,7 +24,8 @@ MATHJAX = Path(os.environ.get("CHAINRULE_MATHJAX", ROOT / "_build" / "mathjax" /
 FRONT_MATTER = (ROOT / "docs" / "preface.md").read_text().split("\n---\n", 1)[0] + "\n---\n"
 
 # A page with seeded randomness, a matplotlib figure and a printed number: what must come
-# out byte-identical from two clean builds. `orphan` keeps it out of the toctree.
+# out byte-identical from two clean builds; and an exercise with its solution (whose
+# title sphinx-exercise takes from the exercise). `orphan` keeps it out of the toctree.
 PROBE = FRONT_MATTER.replace("---\njupytext", "---\norphan: true\njupytext", 1) + textwrap.dedent(
     """
     # Probe
@@ -48,6 +49,16 @@ PROBE = FRONT_MATTER.replace("---\njupytext", "---\norphan: true\njupytext", 1) 
     fig, ax = crp.new_axes()
     crp.loss_curves({"gd": history.loss}, ax=ax)
     fig
+    ```
+
+    ```{exercise} A probe with $\\alpha$
+    :label: probe-ex
+
+    Is $1 + 1 = 2$?
+    ```
+
+    ```{solution} probe-ex
+    Yes.
     ```
     """
 )
@@ -194,6 +205,32 @@ def test_two_clean_builds_have_identical_outputs(first_build, book, tmp_path):
     assert a["preface"] == b["preface"]
     assert a["probe"] == b["probe"]
     assert a["images"] == b["images"]
+
+
+def test_cached_doctrees_and_environment_hold_no_other_document(first_build):
+    """No node Sphinx caches drags in another document (docs/_ext/fastrebuild.py).
+
+    MyST's {eval-rst} (api.md) and sphinx-exercise leave nodes pointing at other
+    documents; pickled, those held the whole environment in api.doctree and every page
+    with an exercise in environment.pickle, and every rebuild unpickled them.
+    """
+    import pickle
+
+    doctrees = first_build["out"] / "doctrees"
+    for path in sorted(doctrees.glob("*.doctree")):
+        doctree = pickle.loads(path.read_bytes())
+        foreign = {type(n).__name__ for n in doctree.findall() if n._document not in (None, doctree)}
+        assert not foreign, f"{path.name} holds nodes of another document: {sorted(foreign)}"
+    env = pickle.loads((doctrees / "environment.pickle").read_bytes())
+    registry = env.sphinx_exercise_registry
+    assert {entry["type"] for entry in registry.values()} == {"exercise", "solution"}, registry
+    for label, entry in registry.items():
+        node = entry["node"]
+        assert node.parent is None, label
+        assert all(part._document is None for part in node.findall()), label
+    # The solution's title, resolved at writing time from the detached exercise.
+    html = (first_build["out"] / "html" / "probe.html").read_text()
+    assert re.search(r'Solution to<a class="reference internal" href="#probe-ex">\s*Exercise', html), html
 
 
 def test_failing_cell_fails_the_build_naming_page_and_cell(book, tmp_path):
