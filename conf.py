@@ -211,11 +211,15 @@ def _failing_cell(nb) -> str | None:
     return None
 
 
-def _name_failing_cells() -> None:
-    """Make myst-nb's "Executing notebook failed" message name the cell by number and line.
+def _wrap_execution() -> None:
+    """Two changes to how myst-nb runs a page (it calls jupyter-cache's executor, wrapped here).
 
-    myst-nb reports the page and the cell's source; with long pages the line of the
-    cell helps. Wraps jupyter-cache's executor where myst-nb imported it.
+    - The failing cell is named: myst-nb's "Executing notebook failed" message reports
+      the page and the cell's source; on a long page its number and line help.
+    - No output is dropped: after a cell finishes, nbclient waits only 4 s for the rest
+      of its output, then skips it with a log warning that the build does not show. On
+      a loaded machine that would publish a page whose output is cut short. Here it
+      waits up to a minute (normally the output is there at once) and then fails.
     """
     from myst_nb.core.execute import cache, direct
 
@@ -224,6 +228,8 @@ def _name_failing_cells() -> None:
         return
 
     def execute(nb, *args, **kwargs):
+        kwargs.setdefault("iopub_timeout", 60)
+        kwargs.setdefault("raise_on_iopub_timeout", True)
         result = original(nb, *args, **kwargs)
         if result.err is not None and (where := _failing_cell(nb)):
             result.exc_string = f"{where}\n{result.exc_string or ''}"
@@ -231,6 +237,18 @@ def _name_failing_cells() -> None:
 
     execute._chainrule = True
     cache.single_nb_execution = direct.single_nb_execution = execute
+
+
+def _create_execution_cache(app) -> None:
+    """Create jupyter-cache's database before a parallel build (``-j``) starts its readers.
+
+    Readers that each find no database race to create its tables and all but one fail
+    ("table nbcache already exists"). Adding records side by side is safe (SQLite locks).
+    """
+    if app.config.nb_execution_mode == "cache":
+        from jupyter_cache import get_cache
+
+        get_cache(app.config.nb_execution_cache_path).list_cache_records()
 
 
 def _visit_hidden_cell(self, node) -> None:
@@ -252,10 +270,11 @@ def setup(app) -> None:
     from myst_nb.sphinx_ import HideCodeCellNode, depart_HideCellInput
 
     app.add_node(HideCodeCellNode, override=True, html=(_visit_hidden_cell, depart_HideCellInput))
-    _name_failing_cells()
+    _wrap_execution()
     from sphinx.writers.html5 import HTML5Translator
 
     HTML5Translator.visit_citation = _visit_citation
     app.connect("builder-inited", _check_mathjax)
+    app.connect("builder-inited", _create_execution_cache)
     # Before sphinx-book-theme builds its header buttons (priority 501).
     app.connect("html-page-context", _ipynb_download, priority=400)

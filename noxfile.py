@@ -31,6 +31,11 @@ MATHJAX = BUILD / "mathjax"
 # axe-core (accessibility rules) is injected into every page by the browser tests.
 BROWSER_NPM_PACKAGES = ("axe-core@4.14.1",)
 BROWSER_NPM = BUILD / "browser-npm"
+# Sphinx reads (and so executes) pages in parallel, one process per core: a kernel
+# keeps about one core busy, and a cold build of the book on two cores takes about 40%
+# less time. The HTML is the same as a serial build's (conf.py creates jupyter-cache's
+# database first, so the readers do not race to create it).
+PARALLEL = ("-j", "auto")
 LINT_PATHS = ("src", "tests", "tests_browser", "tests_build", "benchmarks", "docs/_ext", "noxfile.py", "conf.py")
 
 
@@ -119,7 +124,7 @@ def doctest(session: nox.Session) -> None:
     install(session, "test", "docs")
     session.run("pytest", "--doctest-modules", "src", "-p", "no:cacheprovider", env=ENV)
     session.run(
-        "sphinx-build", "-b", "doctest", "-c", ".", "-n", "-W", "--keep-going",
+        "sphinx-build", "-b", "doctest", "-c", ".", "-n", "-W", "--keep-going", *PARALLEL,
         "-d", str(BUILD / "doctrees-doctest"), "docs", str(BUILD / "doctest"), env=ENV,
     )
 
@@ -130,7 +135,7 @@ def docs(session: nox.Session) -> None:
     install(session, "docs")
     stage_mathjax(session)
     serve = "--serve" in session.posargs
-    args = ["-c", ".", "-n", "-W", "--keep-going", "-b", "html", "-d", str(BUILD / "doctrees")]
+    args = ["-c", ".", "-n", "-W", "--keep-going", *PARALLEL, "-b", "html", "-d", str(BUILD / "doctrees")]
     if serve:
         session.install(*nox.project.dependency_groups(PYPROJECT, "serve"))
         session.run(
@@ -182,7 +187,7 @@ def cpus(session: nox.Session) -> None:
         session.run("pytest", "-q", "-p", "no:cacheprovider", env=env)
         session.run("pytest", "-q", "--doctest-modules", "src", "-p", "no:cacheprovider", env=env)
         session.run(
-            "sphinx-build", "-b", "dummy", "-c", ".", "-n", "-W", "--keep-going", "-q",
+            "sphinx-build", "-b", "dummy", "-c", ".", "-n", "-W", "--keep-going", "-q", *PARALLEL,
             "-d", str(out / "doctrees"), "docs", str(out / "dummy"), env=env,
         )
 
