@@ -217,9 +217,9 @@ def _wrap_execution() -> None:
     - The failing cell is named: myst-nb's "Executing notebook failed" message reports
       the page and the cell's source; on a long page its number and line help.
     - No output is dropped: after a cell finishes, nbclient waits only 4 s for the rest
-      of its output, then skips it with a log warning that the build does not show. On
-      a loaded machine that would publish a page whose output is cut short. Here it
-      waits up to a minute (normally the output is there at once) and then fails.
+      of its output, then goes on without it (a logged warning, not an error). On a
+      loaded machine that would publish a page whose output is cut short. Here it waits
+      up to a minute (normally the output is there at once) and then fails the page.
     """
     from myst_nb.core.execute import cache, direct
 
