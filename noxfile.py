@@ -115,7 +115,7 @@ def lint(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """The pytest suite (pass extra pytest arguments after --)."""
     install(session, "test")
-    session.run("pytest", *session.posargs, env=ENV)
+    session.run("pytest", "-n", "auto", *session.posargs, env=ENV)
 
 
 @nox.session(default=True)
@@ -184,7 +184,7 @@ def cpus(session: nox.Session) -> None:
             shutil.rmtree(out, ignore_errors=True)
         env = {**ENV, **OTHER_CPUS[name], "CHAINRULE_NB_CACHE": str(out / "cache")}
         session.log(f"tests and book with {name} kernels: {OTHER_CPUS[name]}")
-        session.run("pytest", "-q", "-p", "no:cacheprovider", env=env)
+        session.run("pytest", "-q", "-n", "auto", "-p", "no:cacheprovider", env=env)
         session.run("pytest", "-q", "--doctest-modules", "src", "-p", "no:cacheprovider", env=env)
         session.run(
             "sphinx-build", "-b", "dummy", "-c", ".", "-n", "-W", "--keep-going", "-q", *PARALLEL,
@@ -232,7 +232,7 @@ def notebooks(session: nox.Session) -> None:
     # Rebuilt from the current source every time (an installer may reuse a cached wheel).
     session.install("--force-reinstall", "--no-deps", ".")
     session.run(
-        "pytest", "tests_build/test_notebooks.py", "-p", "no:cacheprovider", *session.posargs, env=ENV,
+        "pytest", "tests_build/test_notebooks.py", "-n", "auto", "-p", "no:cacheprovider", *session.posargs, env=ENV,
     )
 
 

@@ -76,7 +76,9 @@ def test_downloaded_notebook_runs_and_matches_the_book(path, tmp_path):
             cell.outputs, cell.execution_count = [], None
     nb.cells.append(nbformat.v4.new_code_cell(WHERE))
     # Executes every cell in order; an error in a cell not tagged raises-exception fails here.
-    NotebookClient(nb, timeout=TIMEOUT, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    # (iopub: wait for late output rather than drop it, as the book's build does; see conf.py)
+    NotebookClient(nb, timeout=TIMEOUT, kernel_name="python3", iopub_timeout=60, raise_on_iopub_timeout=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
 
     where = "".join(o.get("text", "") for o in nb.cells.pop().outputs).split()
     assert ROOT / "src" not in Path(where[0]).resolve().parents, f"kernel used the source tree: {where}"
