@@ -18,6 +18,12 @@ medians of repeated ``nox -s docs`` runs, three things cost far more than they n
   objects) it walks the growing heap again and again while the stack is imported and
   the doctrees unpickled; fewer, larger generations save about half a second. This
   module is the first extension loaded, so the imports of the others benefit too.
+- **Shutting down.** After the build, Python's finalisation ran full collections over
+  the whole heap (the environment, the unpickled doctrees, every imported module)
+  while tearing it down: about 0.9 s of a 3.5 s rebuild passed after Sphinx had
+  finished. At exit every object is moved out of the collector's reach
+  (:func:`gc.freeze`) first; objects are still freed as their references go, and
+  nothing is left unwritten: Sphinx closes its files before it returns.
 - **Template compilation.** Jinja compiles the theme's templates to Python on every
   build; a bytecode cache in the doctree directory (keyed on each template's source,
   so an edited template is recompiled) skips that.
@@ -25,6 +31,7 @@ medians of repeated ``nox -s docs`` runs, three things cost far more than they n
 
 from __future__ import annotations
 
+import atexit
 import gc
 from pathlib import Path
 
@@ -33,6 +40,8 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
 gc.set_threshold(100_000, 20, 20)
+# atexit runs before finalisation; a process that builds twice registers it once.
+atexit.register(gc.freeze)
 
 
 def own_document(app: Sphinx, doctree: nodes.document) -> None:
