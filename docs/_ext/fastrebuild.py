@@ -3,7 +3,7 @@
 A rebuild with nothing to do still starts Sphinx and its extensions, unpickles the
 environment and every page's cached doctree (figure numbering walks them all), and
 renders the pages written on every build (index, search). Measured with cProfile and
-medians of repeated ``nox -s docs`` runs, three things cost far more than they need:
+medians of repeated ``nox -s docs`` runs, four things cost far more than they need:
 
 - **References into other documents.** A docutils node remembers its document.
   MyST's ``{eval-rst}`` parses into a throw-away document whose settings still hold
