@@ -64,7 +64,8 @@ def train(params, X, Y, activations, loss="bce", *, learning_rate=0.1, epochs=10
     seed : int
         Seed of the shuffling.
     record_path : bool
-        Keep a copy of the parameters after every epoch in ``history.path``.
+        Keep a copy of the parameters before the first step and after every epoch in
+        ``history.path``.
     log_every : int, optional
         Print the cost every ``log_every`` epochs (a few lines, never thousands).
 
