@@ -233,6 +233,63 @@ def test_cached_doctrees_and_environment_hold_no_other_document(first_build):
     assert re.search(r'Solution to<a class="reference internal" href="#probe-ex">\s*Exercise', html), html
 
 
+def listing(name: str, caption: str) -> str:
+    """A captioned code block: numbered by numfig like a figure ("Listing 1.1")."""
+    return f"\n```{{code-block}} text\n:caption: {caption}\n:name: {name}\n\n{caption}\n```\n"
+
+
+def test_no_change_rebuild_keeps_unchanged_pages_and_an_edit_redoes_them(first_build, book, tmp_path):
+    """With no page changed, figure numbering and the index and search pages are skipped, else not.
+
+    A no-change rebuild leaves genindex.html and search.html untouched; an edit
+    renumbers the figures (a listing inserted before another shifts its number) and
+    rewrites the index (a new entry appears in it); a deleted index page is rewritten.
+    """
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    shutil.copytree(first_build["cache"], cache)  # same cells: nothing runs again
+    # Sphinx re-reads a page whose toctree names pages left out; keep only pages present.
+    index = book / "docs" / "index.md"
+    present = {p.stem for p in (book / "docs").glob("*.md")}
+    chapters = {p.stem for p in (ROOT / "docs").glob("*.md")} - present
+    index.write_text("\n".join(line for line in index.read_text().split("\n") if line not in chapters))
+    html = out / "html"
+    preface = book / "docs" / "preface.md"
+    text = preface.read_text()
+    target = "\nSee {numref}`lst-target`.\n"
+
+    def numref() -> str:
+        found = re.search(r'href="#lst-target"><span class="std std-numref">([^<]*)</span>',
+                          (html / "preface.html").read_text())
+        assert found, "no numbered reference to the listing"
+        return found[1]
+
+    preface.write_text(text + listing("lst-target", "Target") + target)
+    code, log = build(book, out, cache)
+    assert code == 0, log
+    first_number = numref()
+    assert re.fullmatch(r"Listing \d+\.1", first_number), first_number
+
+    pages = {name: html / f"{name}.html" for name in ("genindex", "search", "preface")}
+    before = {name: (path.stat().st_mtime_ns, path.read_bytes()) for name, path in pages.items()}
+    code, log = build(book, out, cache)
+    assert code == 0, log
+    after = {name: (path.stat().st_mtime_ns, path.read_bytes()) for name, path in pages.items()}
+    assert after == before, "a no-change rebuild rewrote a page"
+
+    # An edit: a listing before the target and a new index entry.
+    preface.write_text(text + listing("lst-first", "First") + "\n```{index} fastrebuildprobe\n```\n"
+                       + listing("lst-target", "Target") + target)
+    code, log = build(book, out, cache)
+    assert code == 0, log
+    assert numref() == first_number[:-1] + "2", numref()
+    assert "fastrebuildprobe" in (html / "genindex.html").read_text()
+
+    (html / "genindex.html").unlink()
+    code, log = build(book, out, cache)
+    assert code == 0, log
+    assert "fastrebuildprobe" in (html / "genindex.html").read_text()
+
+
 def test_failing_cell_fails_the_build_naming_page_and_cell(book, tmp_path):
     """A cell that raises stops the build; the log names the page, the cell and the error."""
     probe = book / "docs" / "probe.md"
