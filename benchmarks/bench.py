@@ -217,11 +217,12 @@ def _run_for(f, seconds):
         f()
 
 
-def gradcheck_row(repeats=3, sample=300):
-    """Full central-difference check of a 64-64-10 net on 1797 examples.
+def gradcheck_row(repeats=3, sample=300, directions=4):
+    """Full central-difference check of a 64-64-10 net on 1797 examples, and the directional one.
 
     The textbook loop (two forward passes per entry) is timed on ``sample`` entries
     of W1 and extrapolated to all entries: running it in full takes about a minute.
+    The directional check (the fast first line) uses ``directions`` random directions.
     """
     X, Y, params = make_problem((64, 64, 10, 1797), np.float64)
     acts = ["tanh", "softmax"]
@@ -230,6 +231,11 @@ def gradcheck_row(repeats=3, sample=300):
         t0 = time.perf_counter()
         report = cr.gradient_check(params, X, Y, acts, "ce")
         times.append(time.perf_counter() - t0)
+    directional = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        directional_error = cr.directional_check(params, X, Y, acts, "ce", directions=directions)
+        directional.append(time.perf_counter() - t0)
     entries = sum(v.size for v in params.values())
     # The loop's cost per entry: two forward passes (timed `sample` times).
     t0 = time.perf_counter()
@@ -239,7 +245,9 @@ def gradcheck_row(repeats=3, sample=300):
     loop_seconds = (time.perf_counter() - t0) / sample * entries
     return {"seconds": statistics.median(times), "max_relative_error": report.max_relative_error,
             "entries": entries, "loop_seconds_extrapolated": loop_seconds,
-            "speedup": loop_seconds / statistics.median(times)}
+            "speedup": loop_seconds / statistics.median(times),
+            "directional": {"seconds": statistics.median(directional), "directions": directions,
+                            "max_relative_error": directional_error}}
 
 
 def elementwise_row(n=1_500_000):
@@ -428,7 +436,10 @@ def markdown(result):
     lines += ["", (f"Full central-difference gradient check, 64-64-10 net, 1797 examples, "
                    f"{g['entries']} parameters: {g['seconds']:.2f} s (max relative error "
                    f"{g['max_relative_error']:.1e}); the textbook loop, extrapolated from a sample: "
-                   f"{g['loop_seconds_extrapolated']:.0f} s ({g['speedup']:.0f}x slower).")]
+                   f"{g['loop_seconds_extrapolated']:.0f} s ({g['speedup']:.0f}x slower). "
+                   f"Directional check along {g['directional']['directions']} random directions: "
+                   f"{g['directional']['seconds'] * 1e3:.0f} ms (max relative error "
+                   f"{g['directional']['max_relative_error']:.1e}).")]
     e = result["elementwise_ns"]
     lines += ["", "| ns per element | " + " | ".join(e["float64"]) + " |",
               "|---|" + "---:|" * len(e["float64"])]
