@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 import chainrule as cr
+from chainrule.network import backward_unchecked, forward_unchecked
 
 ROOT = Path(__file__).resolve().parents[1]
 SHAPES = [(2, 4, 1, 400), (64, 64, 10, 1797), (784, 128, 10, 256), (784, 256, 10, 6000)]
@@ -63,6 +64,24 @@ def chainrule_step(shape, dtype, hidden):
     def step():
         _, cache = cr.forward(params, X, acts)
         grads = cr.backward(params, cache, Y, loss)
+        optimizer.step(params, grads)
+
+    return step
+
+
+def chainrule_unchecked_step(shape, dtype, hidden):
+    """The same step without the argument checks, as ``cr.train`` runs it after checking once.
+
+    Timed beside the checked step only to say what share of a step the checks cost.
+    """
+    X, Y, params = make_problem(shape, dtype)
+    out, loss = output_of(shape)
+    acts = [hidden, out]
+    optimizer = cr.optim.GradientDescent(LEARNING_RATE)
+
+    def step():
+        _, cache = forward_unchecked(params, X, acts)
+        grads = backward_unchecked(params, cache, Y, loss)
         optimizer.step(params, grads)
 
     return step
@@ -167,7 +186,9 @@ def sklearn_step(shape, dtype, hidden):
 
 def implementations(shape, dtype, hidden, sklearn=True):
     """The step of every implementation for one configuration; PyTorch and scikit-learn when installed."""
-    funcs = {"chainrule": chainrule_step(shape, dtype, hidden), "gemm_only": gemm_only(shape, dtype, hidden)}
+    funcs = {"chainrule": chainrule_step(shape, dtype, hidden),
+             "chainrule_unchecked": chainrule_unchecked_step(shape, dtype, hidden),
+             "gemm_only": gemm_only(shape, dtype, hidden)}
     with contextlib.suppress(ImportError):
         funcs["torch_manual"], funcs["torch_autograd"] = torch_steps(shape, dtype, hidden)
     if sklearn:
@@ -378,6 +399,7 @@ def main(argv=None):
                     row["torch_best"] = min(med["torch_manual"], med["torch_autograd"])
                     row["ratio_torch"] = med["chainrule"] / row["torch_best"]
                 row["ratio_gemm"] = med["chainrule"] / med["gemm_only"]
+                row["checks_share"] = 1 - med["chainrule_unchecked"] / med["chainrule"]
                 if "sklearn" in med:
                     row["speedup_vs_sklearn"] = med["sklearn"] / med["chainrule"]
                     # No implementation of the five products is faster than gemm_only:
@@ -432,6 +454,12 @@ def markdown(result):
             f"| {ms('torch_autograd')} | {ms('sklearn')} | {ms('gemm_only')} "
             f"| {r.get('ratio_torch', float('nan')):.2f} | {r['ratio_gemm']:.2f} "
             f"| {r.get('speedup_vs_sklearn', float('nan')):.1f} | {r.get('sklearn_over_gemm', float('nan')):.1f} |")
+    shares = {}
+    for r in result["rows"]:
+        shares.setdefault("-".join(map(str, r["shape"])), []).append(r["checks_share"])
+    lines += ["", "Argument checks, share of the chainrule step (smallest to largest of the four "
+              "dtype and activation pairs): "
+              + "; ".join(f"{k} {min(v):.0%} to {max(v):.0%}" for k, v in shares.items()) + "."]
     g = result["gradient_check"]
     lines += ["", (f"Full central-difference gradient check, 64-64-10 net, 1797 examples, "
                    f"{g['entries']} parameters: {g['seconds']:.2f} s (max relative error "
