@@ -6,6 +6,8 @@ all implementations of one configuration are interleaved (round-robin) so that a
 burst of load on the machine hits them alike, each timed sample follows a quarter of a
 second of untimed calls (so no library's spinning threads slow the next one), and
 medians of many repeats are reported as ratios, never as absolute pass/fail times.
+glibc's malloc is told to keep the memory a step frees (see :func:`steady_malloc`), so
+that no implementation pays for page faults that depend on what ran before it.
 
 Writes ``_build/bench/bench.json`` and ``_build/bench/bench.md``.
 """
@@ -14,10 +16,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
 import json
 import os
 import platform
+import resource
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -33,6 +38,37 @@ LEARNING_RATE = 0.1
 # Untimed running before each timed sample: longer than the other libraries' threads spin.
 SETTLE_SECONDS = 0.25
 NO_CHANGE_RUNS = 5  # no-change book rebuilds timed (the median is reported)
+# Memory freed by a step stays in the process (1 GiB before any is trimmed), and arrays
+# up to 32 MiB (glibc's largest setting) come from the heap, not from a fresh mapping.
+STEADY_MALLOC = {"trim_threshold": 1 << 30, "mmap_threshold": 32 << 20}
+# The same for a program run from the shell: GLIBC_TUNABLES=... python train.py
+GLIBC_TUNABLES = ":".join(f"glibc.malloc.{k}={v}" for k, v in STEADY_MALLOC.items())
+
+
+def steady_malloc() -> bool:
+    """Keep glibc's malloc from returning freed memory to the OS; False where there is no glibc.
+
+    By default glibc gives a large freed block back to the operating system (it unmaps
+    it, or trims the top of the heap), and the next step's arrays of the same size come
+    back as fresh pages, each costing a page fault when first written. Whether that
+    happens depends on glibc's adaptive thresholds, that is on which sizes the process
+    allocated before: the same step ran with about a thousand page faults or none,
+    depending on the configurations benchmarked before it. Fixed thresholds give every
+    implementation the steady state of a long training loop; :func:`allocation_row`
+    measures what the default costs.
+    """
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc (macOS, Windows)
+        return False
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # from glibc's malloc.h
+    return bool(mallopt(M_MMAP_THRESHOLD, STEADY_MALLOC["mmap_threshold"])
+                and mallopt(M_TRIM_THRESHOLD, STEADY_MALLOC["trim_threshold"]))
+
+
+def minor_faults() -> int:
+    """Page faults of this process so far that needed no disk (first touches of new pages)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
 def make_problem(shape, dtype, seed=0):
@@ -300,10 +336,58 @@ def interference_row(shape=(784, 256, 10, 6000), dtype=np.float32, hidden="tanh"
             "settled": interleaved_medians(funcs, repeats)}
 
 
+ALLOCATION = {"shape": (64, 64, 10, 1797), "dtype": "float64", "hidden": "tanh"}
+ALLOCATION_IMPLEMENTATIONS = ("chainrule", "torch_manual", "torch_autograd")
+
+
+def allocation_row(rounds=3):
+    """One configuration with glibc's default malloc and with the steady one, each in a fresh process.
+
+    Each process runs one implementation only, as a training script would, times its
+    step and counts the page faults per step; the medians over ``rounds`` processes
+    of each kind are reported. The processes take turns, so that a slow spell of the
+    machine does not land on one policy only.
+    """
+    import importlib.util
+
+    names = [n for n in ALLOCATION_IMPLEMENTATIONS
+             if n == "chainrule" or importlib.util.find_spec("torch") is not None]
+    runs = {(policy, name): [] for policy in ("default", "steady") for name in names}
+    for _ in range(rounds):
+        for (policy, name), children in runs.items():
+            child = subprocess.run([sys.executable, __file__, "--allocation-child", policy, name],
+                                   check=True, capture_output=True, text=True)
+            children.append(json.loads(child.stdout))
+    result = {**ALLOCATION, "shape": list(ALLOCATION["shape"]), "rounds": rounds,
+              "glibc_tunables": GLIBC_TUNABLES}
+    for (policy, name), children in runs.items():
+        result.setdefault(policy, {"seconds": {}, "faults_per_step": {}})
+        for key in ("seconds", "faults_per_step"):
+            result[policy][key][name] = statistics.median(c[key] for c in children)
+    return result
+
+
+def allocation_child(policy, name, repeats=9, steps=50):
+    """The body of one :func:`allocation_row` process: its median step and page faults per step."""
+    if policy == "steady" and not steady_malloc():
+        raise SystemExit("no glibc: the steady malloc policy cannot be set")
+    config = (ALLOCATION["shape"], ALLOCATION["dtype"], ALLOCATION["hidden"])
+    if name == "chainrule":
+        f = chainrule_step(*config)
+    else:
+        manual, autograd = torch_steps(*config)
+        f = manual if name == "torch_manual" else autograd
+    _run_for(f, 2 * SETTLE_SECONDS)
+    before = minor_faults()
+    for _ in range(steps):
+        f()
+    faults = (minor_faults() - before) / steps
+    return {"seconds": interleaved_medians({name: f}, repeats)[name], "faults_per_step": faults}
+
+
 def build_row():
     """Cold build of the book in a fresh copy (environment included), then a no-change rebuild."""
     import shutil
-    import subprocess
     import tempfile
 
     tmp = Path(tempfile.mkdtemp(prefix="chainrule-build-"))
@@ -384,7 +468,14 @@ def main(argv=None):
     parser.add_argument("--build", action="store_true", help="also time a cold and a no-change book build")
     parser.add_argument("--save-book", action="store_true",
                         help="also write docs/_data/bench.json, which the book's performance appendix shows")
+    parser.add_argument("--default-malloc", action="store_true",
+                        help="leave glibc's malloc at its adaptive default (see steady_malloc)")
+    parser.add_argument("--allocation-child", nargs=2, metavar=("POLICY", "IMPLEMENTATION"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.allocation_child:
+        print(json.dumps(allocation_child(*args.allocation_child)))
+        return
+    malloc = "default" if args.default_malloc or not steady_malloc() else "steady"
     shapes = SHAPES[:2] if args.quick else SHAPES
     repeats = 5 if args.quick else args.repeats
     rows = []
@@ -407,8 +498,9 @@ def main(argv=None):
                     row["sklearn_over_gemm"] = med["sklearn"] / med["gemm_only"]
                 rows.append(row)
                 print(format_row(row), flush=True)
-    result = {"machine": machine(), "rows": rows, "gradient_check": gradcheck_row(),
+    result = {"machine": {**machine(), "malloc": malloc}, "rows": rows, "gradient_check": gradcheck_row(),
               "elementwise_ns": elementwise_row(), "interference": interference_row(),
+              "allocation": allocation_row(),
               "targets": {"ratio_torch": 1.0, "ratio_gemm_784": 1.15, "speedup_vs_sklearn": 3.0}}
     if args.build:
         result["build_seconds"] = build_row()
@@ -478,6 +570,14 @@ def markdown(result):
                    "without / with the untimed run before each sample: "
                    + ", ".join(f"{k} {i['unsettled'][k] * 1e3:.2f} / {i['settled'][k] * 1e3:.2f}" for k in i["settled"])
                    + ".")]
+    a = result["allocation"]
+    lines += ["", (f"Allocation at {'-'.join(map(str, a['shape']))} {a['dtype']} {a['hidden']}, fresh processes, "
+                   "ms per step (page faults per step) with glibc's default malloc / the steady one "
+                   f"(GLIBC_TUNABLES={a['glibc_tunables']}): "
+                   + ", ".join(f"{k} {a['default']['seconds'][k] * 1e3:.2f} ({a['default']['faults_per_step'][k]:.0f})"
+                               f" / {a['steady']['seconds'][k] * 1e3:.2f} ({a['steady']['faults_per_step'][k]:.0f})"
+                               for k in a["steady"]["seconds"])
+                   + f". This run: {result['machine']['malloc']} malloc.")]
     if "build_seconds" in result:
         b = result["build_seconds"]
         slowest = max(b["chapters"], key=b["chapters"].get)
