@@ -234,7 +234,13 @@ def implementations(shape, dtype, hidden, sklearn=True):
 
 
 def interleaved_medians(funcs, repeats, min_time=0.02, settle=SETTLE_SECONDS):
-    """Median seconds per call of each function, timings interleaved round-robin.
+    """Median seconds per call of each function (see :func:`interleaved_samples`)."""
+    samples = interleaved_samples(funcs, repeats, min_time, settle)
+    return {name: statistics.median(v) for name, v in samples.items()}
+
+
+def interleaved_samples(funcs, repeats, min_time=0.02, settle=SETTLE_SECONDS):
+    """Seconds per call of each function in each of ``repeats`` rounds, timed round-robin.
 
     Before each timed sample the function runs untimed for ``settle`` seconds.
     Without that the implementations disturb one another: OpenBLAS's worker threads
@@ -263,7 +269,19 @@ def interleaved_medians(funcs, repeats, min_time=0.02, settle=SETTLE_SECONDS):
             for _ in range(k):
                 f()
             samples[name].append((time.perf_counter() - t0) / k)
-    return {name: statistics.median(v) for name, v in samples.items()}
+    return samples
+
+
+def paired_ratio(samples, numerator, denominators):
+    """Median over rounds of ``numerator`` / the fastest of ``denominators`` in the same round.
+
+    A round times every implementation within a couple of seconds. This virtual
+    machine switches between two speeds about a factor of 2 apart, for tens of seconds
+    at a time, so a median over rounds can land in the slow spell for one implementation
+    and in the fast one for another; the ratio within each round cannot.
+    """
+    rounds = zip(samples[numerator], *(samples[d] for d in denominators), strict=True)
+    return statistics.median(num / min(dens) for num, *dens in rounds)
 
 
 def _run_for(f, seconds):
@@ -483,14 +501,22 @@ def main(argv=None):
         for dtype in (np.float64, np.float32):
             for hidden in ("tanh", "relu"):
                 funcs = implementations(shape, dtype, hidden)
-                med = interleaved_medians(funcs, repeats)
+                samples = interleaved_samples(funcs, repeats)
+                med = {name: statistics.median(v) for name, v in samples.items()}
                 row = {"shape": list(shape), "dtype": np.dtype(dtype).name, "hidden": hidden,
-                       "seconds": med}
+                       "seconds": med, "samples": samples}
                 if "torch_manual" in med:
                     row["torch_best"] = min(med["torch_manual"], med["torch_autograd"])
                     row["ratio_torch"] = med["chainrule"] / row["torch_best"]
                 row["ratio_gemm"] = med["chainrule"] / med["gemm_only"]
                 row["checks_share"] = 1 - med["chainrule_unchecked"] / med["chainrule"]
+                # The same three ratios taken round by round (see paired_ratio).
+                row["paired"] = {"ratio_gemm": paired_ratio(samples, "chainrule", ["gemm_only"])}
+                if "torch_manual" in med:
+                    row["paired"]["ratio_torch"] = paired_ratio(samples, "chainrule",
+                                                                ["torch_manual", "torch_autograd"])
+                if "sklearn" in med:
+                    row["paired"]["speedup_vs_sklearn"] = 1 / paired_ratio(samples, "chainrule", ["sklearn"])
                 if "sklearn" in med:
                     row["speedup_vs_sklearn"] = med["sklearn"] / med["chainrule"]
                     # No implementation of the five products is faster than gemm_only:
@@ -522,19 +548,21 @@ def format_row(row):
     shape = "x".join(map(str, row["shape"]))
     parts = [f"{shape:>16} {row['dtype']:>7} {row['hidden']:>4}",
              f"chainrule {row['seconds']['chainrule'] * 1e3:8.3f} ms"]
+    paired = row["paired"]
     if "ratio_torch" in row:
-        parts.append(f"/torch {row['ratio_torch']:5.2f}x")
-    parts.append(f"/gemm {row['ratio_gemm']:5.2f}x")
+        parts.append(f"/torch {row['ratio_torch']:5.2f}x ({paired['ratio_torch']:4.2f})")
+    parts.append(f"/gemm {row['ratio_gemm']:5.2f}x ({paired['ratio_gemm']:4.2f})")
     if "speedup_vs_sklearn" in row:
-        parts.append(f"sklearn/chainrule {row['speedup_vs_sklearn']:5.1f}x")
-    return "  ".join(parts)
+        parts.append(f"sklearn/chainrule {row['speedup_vs_sklearn']:5.1f}x ({paired['speedup_vs_sklearn']:4.1f})")
+    return "  ".join(parts) + "  (round by round)"
 
 
 def markdown(result):
     header = ("| shape (n0, n1, n2, m) | dtype | hidden | chainrule ms | torch manual ms | torch autograd ms "
               "| sklearn ms | GEMM-only ms | chainrule / best torch | chainrule / GEMM | sklearn / chainrule "
-              "| sklearn / GEMM |")
-    lines = [header, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+              "| sklearn / GEMM | round by round: chainrule / best torch | chainrule / GEMM "
+              "| sklearn / chainrule |")
+    lines = [header, "|---|---|---|" + "---:|" * 12]
     for r in result["rows"]:
         s = r["seconds"]
 
@@ -545,7 +573,9 @@ def markdown(result):
             f"| {tuple(r['shape'])} | {r['dtype']} | {r['hidden']} | {ms('chainrule')} | {ms('torch_manual')} "
             f"| {ms('torch_autograd')} | {ms('sklearn')} | {ms('gemm_only')} "
             f"| {r.get('ratio_torch', float('nan')):.2f} | {r['ratio_gemm']:.2f} "
-            f"| {r.get('speedup_vs_sklearn', float('nan')):.1f} | {r.get('sklearn_over_gemm', float('nan')):.1f} |")
+            f"| {r.get('speedup_vs_sklearn', float('nan')):.1f} | {r.get('sklearn_over_gemm', float('nan')):.1f} "
+            f"| {r['paired'].get('ratio_torch', float('nan')):.2f} | {r['paired']['ratio_gemm']:.2f} "
+            f"| {r['paired'].get('speedup_vs_sklearn', float('nan')):.1f} |")
     shares = {}
     for r in result["rows"]:
         shares.setdefault("-".join(map(str, r["shape"])), []).append(r["checks_share"])
