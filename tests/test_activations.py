@@ -28,6 +28,37 @@ def test_known_values():
     np.testing.assert_array_equal(act.linear(z), z)
 
 
+def same_bits(actual, expected):
+    """Equal values, NaN where NaN, and the same sign on every zero (the padding of a long double aside)."""
+    np.testing.assert_array_equal(actual, expected)
+    np.testing.assert_array_equal(np.signbit(actual), np.signbit(expected))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16, np.longdouble])
+@pytest.mark.parametrize("shape", [(1, 1), (7, 3), (64, 1797), (3, 5, 4)])
+def test_relu_is_maximum_with_zero_bit_for_bit(dtype, shape):
+    # relu takes the vectorised maximum against an array of zeros instead of NumPy's
+    # slow one against the scalar 0: it must give the same bits, signed zeros and NaN
+    # included, and never hand out (or let a caller change) its cached zeros.
+    rng = np.random.default_rng(shape[-1])
+    Z = rng.standard_normal(shape)
+    Z[rng.random(shape) < 0.1] = -0.0
+    Z[rng.random(shape) < 0.02] = np.nan
+    Z.flat[: min(Z.size, 5)] = [np.inf, -np.inf, -0.0, 5e-324, -5e-324][: min(Z.size, 5)]
+    Z = Z.astype(dtype)
+    A = act.relu(Z)
+    expected = np.maximum(Z, 0)
+    assert A.dtype == expected.dtype
+    assert A.shape == expected.shape
+    same_bits(A, expected)
+    A[...] = 7  # the result is the caller's own array
+    same_bits(act.relu(Z), expected)
+    # Lists, integers, scalars and empty arrays take the plain path, with the same answer.
+    assert act.relu([[-1, 2]]).tolist() == [[0, 2]]
+    assert float(act.relu(-2.5)) == 0.0
+    assert act.relu(np.empty((0, 3), dtype)).shape == (0, 3)
+
+
 def test_sigmoid_symmetry_and_range():
     z = np.linspace(-40, 40, 81)[None, :]
     np.testing.assert_allclose(act.sigmoid(-z), 1 - act.sigmoid(z), atol=1e-16)

@@ -13,6 +13,8 @@ applies that Jacobian to an upstream gradient.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 __all__ = [
@@ -122,7 +124,24 @@ def relu(Z):
     >>> relu(np.array([[-2.0, 0.0, 3.0]])).tolist()
     [[0.0, 0.0, 3.0]]
     """
-    return np.maximum(Z, 0)
+    Z = np.asarray(Z)
+    if Z.dtype.kind != "f" or not 0 < Z.size <= _ZEROS_MAX_SIZE:
+        return np.maximum(Z, 0)
+    # The same maximum against an array of zeros: NumPy (2.4) runs its maximum against
+    # a scalar in a loop that is not vectorised, two to four times slower than the
+    # vectorised one it runs for two arrays. The results are the same bit for bit.
+    return np.maximum(Z, _zeros(Z.shape, Z.dtype.char))
+
+
+# Larger arrays take the scalar maximum: a cached array of zeros would hold on to memory.
+_ZEROS_MAX_SIZE = 1 << 22
+
+
+@functools.lru_cache(maxsize=8)
+def _zeros(shape: tuple[int, ...], dtype: str) -> np.ndarray:
+    zeros = np.zeros(shape, dtype)
+    zeros.flags.writeable = False
+    return zeros
 
 
 def relu_prime(Z, A=None):
