@@ -334,13 +334,30 @@ def elementwise_row(n=1_500_000):
         funcs = {
             "np.tanh": lambda z=z: np.tanh(z),
             "np.exp": lambda z=z: np.exp(z),
-            "relu": lambda z=z: cr.activations.relu(z),
-            # What relu avoids: NumPy's maximum against a scalar is not vectorised.
-            "np.maximum(z, 0)": lambda z=z: np.maximum(z, 0),
+            "relu": lambda z=z: np.maximum(z, 0),
             "multiply": lambda z=z: z * z,
         }
         med = interleaved_medians(funcs, 9, min_time=0.0, settle=0.0)
         out[np.dtype(dtype).name] = {k: v / n * 1e9 for k, v in med.items()}
+    return out
+
+
+def relu_row(shapes=((64, 1797), (256, 6000))):
+    """Nanoseconds per element of chainrule's relu and of ``np.maximum(Z, 0)``, per shape of Z1.
+
+    The package's relu takes the maximum with a kept array of zeros while Z is small
+    enough to stay in the caches: NumPy vectorises the maximum of two arrays but not
+    that of an array and a scalar.
+    """
+    rng = np.random.default_rng(0)
+    out = []
+    for shape in shapes:
+        for dtype in (np.float64, np.float32):
+            Z = rng.standard_normal(shape).astype(dtype)
+            funcs = {"relu": lambda Z=Z: cr.activations.relu(Z), "np.maximum(Z, 0)": lambda Z=Z: np.maximum(Z, 0)}
+            med = interleaved_medians(funcs, 9, min_time=0.01, settle=0.0)
+            out.append({"shape": list(shape), "dtype": np.dtype(dtype).name, "mib": Z.nbytes / 2**20,
+                        "ns": {k: v / Z.size * 1e9 for k, v in med.items()}})
     return out
 
 
@@ -527,7 +544,7 @@ def main(argv=None):
                 rows.append(row)
                 print(format_row(row), flush=True)
     result = {"machine": {**machine(), "malloc": malloc}, "rows": rows, "gradient_check": gradcheck_row(),
-              "elementwise_ns": elementwise_row(), "interference": interference_row(),
+              "elementwise_ns": elementwise_row(), "relu_ns": relu_row(), "interference": interference_row(),
               "allocation": allocation_row(),
               "targets": {"ratio_torch": 1.0, "ratio_gemm_784": 1.15, "speedup_vs_sklearn": 3.0}}
     if args.build:
@@ -597,6 +614,9 @@ def markdown(result):
               "|---|" + "---:|" * len(e["float64"])]
     for dtype, row in e.items():
         lines.append(f"| {dtype} | " + " | ".join(f"{v:.2f}" for v in row.values()) + " |")
+    lines += ["", "chainrule's relu / np.maximum(Z, 0), ns per element: "
+              + ", ".join(f"{'x'.join(map(str, r['shape']))} {r['dtype']} ({r['mib']:.1f} MiB) "
+                          f"{r['ns']['relu']:.2f} / {r['ns']['np.maximum(Z, 0)']:.2f}" for r in result["relu_ns"]) + "."]
     i = result["interference"]
     lines += ["", (f"Interference at {'-'.join(map(str, i['shape']))} {i['dtype']} {i['hidden']}, ms per step "
                    "without / with the untimed run before each sample: "

@@ -35,7 +35,7 @@ def same_bits(actual, expected):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16, np.longdouble])
-@pytest.mark.parametrize("shape", [(1, 1), (7, 3), (64, 1797), (3, 5, 4)])
+@pytest.mark.parametrize("shape", [(1, 1), (7, 3), (64, 1797), (3, 5, 4), (600, 600)])
 def test_relu_is_maximum_with_zero_bit_for_bit(dtype, shape):
     # relu takes the vectorised maximum against an array of zeros instead of NumPy's
     # slow one against the scalar 0: it must give the same bits, signed zeros and NaN
