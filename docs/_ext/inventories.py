@@ -48,6 +48,7 @@ ENTRIES = {
         ("numpy.logspace", "py:function", "reference/generated/numpy.logspace.html#numpy.logspace", "-"),
         ("numpy.tanh", "py:data", "reference/generated/numpy.tanh.html#numpy.tanh", "-"),
         ("numpy.exp", "py:data", "reference/generated/numpy.exp.html#numpy.exp", "-"),
+        ("numpy.maximum", "py:data", "reference/generated/numpy.maximum.html#numpy.maximum", "-"),
         ("numpy.matmul", "py:data", "reference/generated/numpy.matmul.html#numpy.matmul", "-"),
         ("numpy.random.default_rng", "py:function",
          "reference/random/generator.html#numpy.random.default_rng", "-"),
