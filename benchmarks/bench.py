@@ -524,19 +524,17 @@ def main(argv=None):
                 med = {name: statistics.median(v) for name, v in samples.items()}
                 row = {"shape": list(shape), "dtype": np.dtype(dtype).name, "hidden": hidden,
                        "seconds": med, "samples": samples}
+                # Each ratio also taken round by round (see paired_ratio), in row["paired"].
+                row["ratio_gemm"] = med["chainrule"] / med["gemm_only"]
+                row["paired"] = {"ratio_gemm": paired_ratio(samples, "chainrule", ["gemm_only"])}
+                row["checks_share"] = 1 - med["chainrule_unchecked"] / med["chainrule"]
                 if "torch_manual" in med:
                     row["torch_best"] = min(med["torch_manual"], med["torch_autograd"])
                     row["ratio_torch"] = med["chainrule"] / row["torch_best"]
-                row["ratio_gemm"] = med["chainrule"] / med["gemm_only"]
-                row["checks_share"] = 1 - med["chainrule_unchecked"] / med["chainrule"]
-                # The same three ratios taken round by round (see paired_ratio).
-                row["paired"] = {"ratio_gemm": paired_ratio(samples, "chainrule", ["gemm_only"])}
-                if "torch_manual" in med:
                     row["paired"]["ratio_torch"] = paired_ratio(samples, "chainrule",
                                                                 ["torch_manual", "torch_autograd"])
                 if "sklearn" in med:
                     row["paired"]["speedup_vs_sklearn"] = 1 / paired_ratio(samples, "chainrule", ["sklearn"])
-                if "sklearn" in med:
                     row["speedup_vs_sklearn"] = med["sklearn"] / med["chainrule"]
                     # No implementation of the five products is faster than gemm_only:
                     # this bounds the speed-up over scikit-learn that any step can reach.
