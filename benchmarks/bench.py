@@ -325,6 +325,48 @@ def gradcheck_row(repeats=3, sample=300, directions=4):
                             "max_relative_error": directional_error}}
 
 
+def multiply_adds(shape):
+    """Multiply-adds of the five matrix products of one step (equation perf-flops of the appendix)."""
+    n0, n1, n2, m = shape
+    return 2 * n1 * n0 * m + 3 * n2 * n1 * m
+
+
+def peak_row(n=2048, repeats=7):
+    """The fastest matrix products this machine was seen to run: GFLOP/s per dtype.
+
+    One large square product (``n`` by ``n``, ``2 n**3`` floating-point operations),
+    which BLAS libraries run near the CPU's peak, by NumPy and, where installed, by
+    PyTorch (whose wheel brings its own BLAS); the faster of the two is the peak. At
+    that rate a step's multiply-adds take a time that no implementation which performs
+    them beats on this machine: it bounds the speed-up over scikit-learn that is possible.
+    """
+    rng = np.random.default_rng(0)
+    out = {}
+    for dtype in (np.float64, np.float32):
+        a, b = (rng.standard_normal((n, n)).astype(dtype) for _ in range(2))
+        funcs = {"numpy": lambda a=a, b=b: a @ b}
+        with contextlib.suppress(ImportError):
+            import torch
+
+            ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+            funcs["torch"] = lambda ta=ta, tb=tb: ta @ tb
+        med = interleaved_medians(funcs, repeats, min_time=0.0)
+        gflops = {k: 2 * n**3 / v / 1e9 for k, v in med.items()}
+        out[np.dtype(dtype).name] = {"n": n, "gflops": gflops, "peak_gflops": max(gflops.values())}
+    return out
+
+
+def add_peak_bounds(rows, peak):
+    """Per row: how near the five products come to the peak, and the largest possible speed-up over sklearn."""
+    for row in rows:
+        flops = 2 * multiply_adds(row["shape"])
+        floor = flops / (peak[row["dtype"]]["peak_gflops"] * 1e9)  # seconds, at the peak rate
+        row["flops"] = flops
+        row["gemm_share_of_peak"] = floor / row["seconds"]["gemm_only"]
+        if "sklearn" in row["seconds"]:
+            row["sklearn_over_peak"] = row["seconds"]["sklearn"] / floor
+
+
 def elementwise_row(n=1_500_000):
     """Nanoseconds per element of the elementwise work of a step, float64 and float32."""
     rng = np.random.default_rng(0)
@@ -541,7 +583,10 @@ def main(argv=None):
                     row["sklearn_over_gemm"] = med["sklearn"] / med["gemm_only"]
                 rows.append(row)
                 print(format_row(row), flush=True)
-    result = {"machine": {**machine(), "malloc": malloc}, "rows": rows, "gradient_check": gradcheck_row(),
+    peak = peak_row()
+    add_peak_bounds(rows, peak)
+    result = {"machine": {**machine(), "malloc": malloc}, "rows": rows, "peak": peak,
+              "gradient_check": gradcheck_row(),
               "elementwise_ns": elementwise_row(), "relu_ns": relu_row(), "interference": interference_row(),
               "allocation": allocation_row(),
               "targets": {"ratio_torch": 1.0, "ratio_gemm_784": 1.15, "speedup_vs_sklearn": 3.0}}
@@ -607,6 +652,15 @@ def markdown(result):
                    f"Directional check along {g['directional']['directions']} random directions: "
                    f"{g['directional']['seconds'] * 1e3:.0f} ms (max relative error "
                    f"{g['directional']['max_relative_error']:.1e}).")]
+    lines += ["", "Peak rate of a square product, GFLOP/s (the faster library counts): "
+              + "; ".join(f"{dtype} " + ", ".join(f"{k} {v:.0f}" for k, v in p["gflops"].items())
+                          for dtype, p in result["peak"].items()) + "."]
+    lines += ["", ("At that rate, the five products of each configuration (the fastest any step can be) and "
+                   "how near the GEMM-only step comes: "
+                   + "; ".join(f"{'-'.join(map(str, r['shape']))} {r['dtype']} {r['hidden']} "
+                               f"{r['gemm_share_of_peak']:.0%}"
+                               + (f", sklearn / peak floor {r['sklearn_over_peak']:.1f}" if "sklearn_over_peak" in r else "")
+                               for r in result["rows"]) + ".")]
     e = result["elementwise_ns"]
     lines += ["", "| ns per element | " + " | ".join(e["float64"]) + " |",
               "|---|" + "---:|" * len(e["float64"])]
