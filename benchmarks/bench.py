@@ -655,11 +655,12 @@ def markdown(result):
     lines += ["", "Peak rate of a square product, GFLOP/s (the faster library counts): "
               + "; ".join(f"{dtype} " + ", ".join(f"{k} {v:.0f}" for k, v in p["gflops"].items())
                           for dtype, p in result["peak"].items()) + "."]
-    lines += ["", ("At that rate, the five products of each configuration (the fastest any step can be) and "
-                   "how near the GEMM-only step comes: "
+    lines += ["", ("The GEMM-only step's share of the peak rate and, where timed, scikit-learn's step over "
+                   "the time the step's multiply-adds take at the peak rate (the largest speed-up over "
+                   "scikit-learn any implementation can reach): "
                    + "; ".join(f"{'-'.join(map(str, r['shape']))} {r['dtype']} {r['hidden']} "
                                f"{r['gemm_share_of_peak']:.0%}"
-                               + (f", sklearn / peak floor {r['sklearn_over_peak']:.1f}" if "sklearn_over_peak" in r else "")
+                               + (f", sklearn / peak-rate time {r['sklearn_over_peak']:.1f}" if "sklearn_over_peak" in r else "")
                                for r in result["rows"]) + ".")]
     e = result["elementwise_ns"]
     lines += ["", "| ns per element | " + " | ".join(e["float64"]) + " |",
